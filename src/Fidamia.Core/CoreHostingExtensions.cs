@@ -1,0 +1,84 @@
+using Fidamia.Core.Context;
+using Fidamia.Core.Diagnostics;
+using Fidamia.Core.Fusion;
+using Fidamia.Core.Models;
+using Fidamia.Core.Pipeline;
+using Fidamia.Core.Routing;
+using Fidamia.Core.Scoring;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Fidamia.Core;
+
+/// <summary>Where the service keeps its state (prototype memory, later the queues).</summary>
+public sealed record DataDirectory(string Path)
+{
+    public const string ConfigurationKey = "DataDirectory";
+
+    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+}
+
+public static class CoreHostingExtensions
+{
+    /// <summary>The pipeline, its options, the taxonomy and the prototype memory.</summary>
+    public static IHostApplicationBuilder AddFidamiaCore(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<TriageOptions>()
+            .Bind(builder.Configuration.GetSection(TriageOptions.SectionName))
+            .ValidateDataAnnotations()
+            .Validate(o => o.TaxonomyPath is null || File.Exists(o.TaxonomyPath), "Triage:TaxonomyPath names no file")
+            .ValidateOnStart();
+        services.AddOptions<PrototypeOptions>()
+            .Bind(builder.Configuration.GetSection(PrototypeOptions.SectionName))
+            .ValidateDataAnnotations()
+            .Validate(o => string.IsNullOrEmpty(o.SeedPath) || Directory.Exists(o.SeedPath), "Prototypes:SeedPath names no folder")
+            .ValidateOnStart();
+
+        var dataDirectory = builder.Configuration[DataDirectory.ConfigurationKey];
+        services.AddSingleton(new DataDirectory(Path.GetFullPath(string.IsNullOrEmpty(dataDirectory) ? "data" : dataDirectory)));
+
+        services.AddSingleton(sp =>
+        {
+            var path = sp.GetRequiredService<IOptions<TriageOptions>>().Value.TaxonomyPath;
+            return Taxonomy.Taxonomy.Load(string.IsNullOrEmpty(path) ? Path.Combine(AppContext.BaseDirectory, "taxonomy.json") : path);
+        });
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<FidamiaMetrics>();
+        services.AddSingleton<ReportValidator>();
+        services.AddSingleton<EvidenceFusion>();
+        services.AddSingleton<IContextPrior, NeutralContextPrior>();
+        services.AddSingleton<IQueueRouter, FamilyTerritoryRouter>();
+        services.AddSingleton(sp => new PrototypeStore(sp.GetRequiredService<DataDirectory>().Combine("prototypes")));
+        services.AddSingleton(CreateScorer);
+        services.AddSingleton<TriagePipeline>();
+        services.AddHostedService<PrototypeSeeder>();
+        return builder;
+    }
+
+    /// <summary>A classifier scores through its own head; an embedding model through the prototype memory.</summary>
+    private static IImageScorer CreateScorer(IServiceProvider services)
+    {
+        var model = services.GetRequiredService<IImageModel>().Descriptor;
+        var taxonomy = services.GetRequiredService<Taxonomy.Taxonomy>();
+        if (model.Kind == ModelKind.Classifier)
+        {
+            return new ClassifierScorer(taxonomy, model);
+        }
+
+        var memory = new PrototypeMemory(taxonomy, services.GetRequiredService<IOptions<PrototypeOptions>>(), model.OutputLength);
+        var store = services.GetRequiredService<PrototypeStore>();
+        try
+        {
+            memory.Add(store.Load(model.Name));
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            throw new InvalidOperationException($"prototype memory {store.PathFor(model.Name)} does not fit model {model.Name}: {ex.Message}", ex);
+        }
+
+        return memory;
+    }
+}

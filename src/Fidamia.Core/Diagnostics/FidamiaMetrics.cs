@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Fidamia.Core.Diagnostics;
+
+/// <summary>Every instrument of the service, in one place. Tags are low-cardinality by design: never a report id or a place.</summary>
+public sealed class FidamiaMetrics
+{
+    public const string MeterName = "Fidamia";
+    public const string ActivitySourceName = "Fidamia";
+
+    public static readonly ActivitySource ActivitySource = new(ActivitySourceName);
+
+    private readonly Counter<long> _reports;
+    private readonly Histogram<double> _duration;
+    private readonly Histogram<double> _stageDuration;
+    private readonly Histogram<double> _confidence;
+    private readonly Counter<long> _idempotentReplays;
+
+    public FidamiaMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _reports = meter.CreateCounter<long>("fidamia.triage.reports", "{report}", "Reports triaged, by outcome.");
+        _duration = meter.CreateHistogram<double>("fidamia.triage.duration", "s", "Time to triage one report.");
+        _stageDuration = meter.CreateHistogram<double>("fidamia.triage.stage.duration", "s", "Time spent in each pipeline stage.");
+        _confidence = meter.CreateHistogram<double>("fidamia.triage.confidence", "1", "Confidence of the chosen label.");
+        _idempotentReplays = meter.CreateCounter<long>("fidamia.triage.replays", "{report}", "Repeated report ids answered from earlier decisions.");
+    }
+
+    /// <param name="outcome">routed, needs_review, invalid, conflict, cancelled or error.</param>
+    public void ReportTriaged(string outcome, double seconds)
+    {
+        var tag = new KeyValuePair<string, object?>("outcome", outcome);
+        _reports.Add(1, tag);
+        _duration.Record(seconds, tag);
+    }
+
+    public void StageCompleted(string stage, double seconds) =>
+        _stageDuration.Record(seconds, new KeyValuePair<string, object?>("stage", stage));
+
+    public void Confidence(double confidence) => _confidence.Record(confidence);
+
+    public void Replayed() => _idempotentReplays.Add(1);
+}

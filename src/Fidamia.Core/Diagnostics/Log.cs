@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Logging;
+
+namespace Fidamia.Core.Diagnostics;
+
+/// <summary>
+/// The pipeline's log messages. Never log coordinates, descriptions or photos: they are
+/// personal data; the report id is the caller's own reference and is enough to trace.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
+        Message = "Report {ReportId} triaged: {Status} as {Label} ({Confidence:0.000}) to queue {Queue} in {ElapsedMs:0.0} ms")]
+    public static partial void Triaged(ILogger logger, string reportId, string status, string label, double confidence, string queue, double elapsedMs);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Report {ReportId} refused: {Fields}")]
+    public static partial void Refused(ILogger logger, string reportId, string fields);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Debug, Message = "Report {ReportId} answered from an earlier decision")]
+    public static partial void Replayed(ILogger logger, string reportId);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Prototype memory of model {Model}: {Examples} examples, {Labels} labels")]
+    public static partial void PrototypesLoaded(ILogger logger, string model, int examples, int labels);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Seeded {Added} new examples from {Path} ({Skipped} already known)")]
+    public static partial void PrototypesSeeded(ILogger logger, int added, string path, int skipped);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Seed photo {File} skipped: {Reason}")]
+    public static partial void SeedPhotoSkipped(ILogger logger, string file, string reason);
+}

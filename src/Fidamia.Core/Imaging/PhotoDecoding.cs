@@ -1,0 +1,41 @@
+using Fidamia.Core.Geo;
+
+namespace Fidamia.Core.Imaging;
+
+/// <summary>What the photo says about itself, read before or while decoding.</summary>
+/// <param name="Width">Displayed width, after EXIF orientation.</param>
+/// <param name="Height">Displayed height, after EXIF orientation.</param>
+/// <param name="Format">jpeg, png or webp.</param>
+/// <param name="ExifLocation">EXIF GPS position, when the photo has one.</param>
+/// <param name="TakenAt">EXIF DateTimeOriginal, read as UTC since EXIF 2.2 carries no zone.</param>
+public sealed record PhotoMetadata(int Width, int Height, string Format, GeoPoint? ExifLocation, DateTimeOffset? TakenAt);
+
+/// <summary>A decoded photo, ready to be written into a model's input tensor. Owns native or pooled pixels.</summary>
+public abstract class DecodedPhoto : IDisposable
+{
+    protected DecodedPhoto(PhotoMetadata metadata) => Metadata = metadata;
+
+    public PhotoMetadata Metadata { get; }
+
+    /// <summary>Resizes and normalises the pixels into <paramref name="destination"/> (NCHW, <see cref="TensorSpec.Length"/> floats).</summary>
+    public abstract void WriteTensor(TensorSpec spec, Span<float> destination);
+
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected abstract void Dispose(bool disposing);
+}
+
+/// <summary>
+/// Decodes untrusted photo bytes. Implementations identify the format by content and refuse
+/// oversized photos before allocating pixels; any refusal is an
+/// <see cref="Errors.InvalidReportException"/> on the <c>photo</c> field.
+/// </summary>
+public interface IPhotoDecoder
+{
+    /// <param name="target">The tensor the photo will be written into, so a decoder may decode at a reduced scale.</param>
+    DecodedPhoto Decode(ReadOnlyMemory<byte> photo, TensorSpec target, CancellationToken cancellationToken);
+}

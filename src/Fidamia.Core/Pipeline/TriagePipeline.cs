@@ -1,0 +1,283 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Fidamia.Core.Context;
+using Fidamia.Core.Diagnostics;
+using Fidamia.Core.Errors;
+using Fidamia.Core.Fusion;
+using Fidamia.Core.Geo;
+using Fidamia.Core.Imaging;
+using Fidamia.Core.Location;
+using Fidamia.Core.Models;
+using Fidamia.Core.Reports;
+using Fidamia.Core.Routing;
+using Fidamia.Core.Scoring;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Fidamia.Core.Pipeline;
+
+/// <summary>
+/// The triage pipeline. Owns the order of the stages: validate, locate, decode, preprocess,
+/// infer, score, fuse, decide. Locating comes before decoding because it is cheap and a point
+/// outside the territory makes the photo irrelevant.
+/// </summary>
+public sealed class TriagePipeline
+{
+    private readonly ReportValidator _validator;
+    private readonly ILocator _locator;
+    private readonly IPhotoDecoder _decoder;
+    private readonly IImageModel _model;
+    private readonly IImageScorer _scorer;
+    private readonly IContextPrior _contextPrior;
+    private readonly EvidenceFusion _fusion;
+    private readonly IQueueRouter _router;
+    private readonly Taxonomy.Taxonomy _taxonomy;
+    private readonly TriageOptions _options;
+    private readonly FidamiaMetrics _metrics;
+    private readonly ILogger<TriagePipeline> _logger;
+    private readonly IdempotencyCache _idempotency;
+
+    public TriagePipeline(
+        ReportValidator validator,
+        ILocator locator,
+        IPhotoDecoder decoder,
+        IImageModel model,
+        IImageScorer scorer,
+        IContextPrior contextPrior,
+        EvidenceFusion fusion,
+        IQueueRouter router,
+        Taxonomy.Taxonomy taxonomy,
+        IOptions<TriageOptions> options,
+        FidamiaMetrics metrics,
+        ILogger<TriagePipeline> logger)
+    {
+        _validator = validator;
+        _locator = locator;
+        _decoder = decoder;
+        _model = model;
+        _scorer = scorer;
+        _contextPrior = contextPrior;
+        _fusion = fusion;
+        _router = router;
+        _taxonomy = taxonomy;
+        _options = options.Value;
+        _metrics = metrics;
+        _logger = logger;
+        _idempotency = new IdempotencyCache(_options.IdempotencyCacheSize);
+    }
+
+    /// <summary>
+    /// Triages one report. Idempotent on <see cref="TriageReport.ReportId"/>: the same report
+    /// again gets the same decision; a different report under a used id is a conflict.
+    /// </summary>
+    public async Task<TriageDecision> TriageAsync(TriageReport report, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            _validator.Validate(report);
+            var fingerprint = Fingerprint(report);
+            while (true)
+            {
+                var fresh = new IdempotencyCache.Entry(fingerprint);
+                var entry = _idempotency.GetOrAdd(report.ReportId, fresh, out var added);
+                if (!added)
+                {
+                    if (!CryptographicOperations.FixedTimeEquals(entry.Fingerprint, fingerprint))
+                    {
+                        throw new ReportConflictException("report_id was already used for a different report");
+                    }
+
+                    try
+                    {
+                        var earlier = await entry.Outcome.Task.WaitAsync(cancellationToken);
+                        _metrics.Replayed();
+                        Log.Replayed(_logger, report.ReportId);
+                        return earlier;
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        // The first caller gave up; this one still wants an answer.
+                        continue;
+                    }
+                }
+
+                try
+                {
+                    var decision = Run(report, cancellationToken);
+                    entry.Outcome.SetResult(decision);
+                    Record(decision, started);
+                    return decision;
+                }
+                catch (Exception ex)
+                {
+                    _idempotency.Forget(report.ReportId, entry);
+                    entry.Outcome.SetException(ex);
+                    _ = entry.Outcome.Task.Exception; // observed: waiters get it, or nobody needs it
+                    throw;
+                }
+            }
+        }
+        catch (InvalidReportException ex)
+        {
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                Log.Refused(_logger, Printable(report.ReportId), string.Join(", ", ex.Violations.Select(v => v.Field)));
+            }
+
+            _metrics.ReportTriaged("invalid", Stopwatch.GetElapsedTime(started).TotalSeconds);
+            throw;
+        }
+        catch (ReportConflictException)
+        {
+            _metrics.ReportTriaged("conflict", Stopwatch.GetElapsedTime(started).TotalSeconds);
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            _metrics.ReportTriaged("cancelled", Stopwatch.GetElapsedTime(started).TotalSeconds);
+            throw;
+        }
+    }
+
+    private TriageDecision Run(TriageReport report, CancellationToken cancellationToken)
+    {
+        using var activity = FidamiaMetrics.ActivitySource.StartActivity("triage");
+        var descriptor = _model.Descriptor;
+        var spec = descriptor.Input;
+        var location = report.Location!.Value;
+
+        var context = Stage("locate", () => _locator.Locate(location))
+            ?? throw new InvalidReportException("location", "is outside the served territory (no commune of the Métropole contains it)");
+
+        var buffer = ArrayPool<float>.Shared.Rent(spec.Length);
+        PhotoMetadata photo;
+        var output = new float[descriptor.OutputLength];
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using (var decoded = Stage("decode", () => _decoder.Decode(report.Photo, spec, cancellationToken)))
+            {
+                photo = decoded.Metadata;
+                cancellationToken.ThrowIfCancellationRequested();
+                Stage("preprocess", () => decoded.WriteTensor(spec, buffer.AsSpan(0, spec.Length)));
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            Stage("infer", () => _model.Run(buffer.AsMemory(0, spec.Length), output, cancellationToken));
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+        }
+
+        var evidence = Stage("score", () => _scorer.Score(output));
+        var posterior = _fusion.Fuse(evidence, _contextPrior.For(context), report.DeclaredCategory);
+        return Decide(report, location, context, photo, posterior, descriptor);
+    }
+
+    private TriageDecision Decide(
+        TriageReport report, GeoPoint location, LocationContext context, PhotoMetadata photo, Posterior posterior, ModelDescriptor model)
+    {
+        var ranked = _taxonomy.Labels
+            .Select(l => (Label: l, P: posterior.Probabilities[l.Index]))
+            .OrderByDescending(x => x.P)
+            .ThenBy(x => x.Label.Index)
+            .ToList();
+        var (label, confidence) = ranked[0];
+        var threshold = model.Thresholds.TryGetValue(label.Code, out var t) ? t : label.Threshold ?? _options.DefaultThreshold;
+
+        var explanation = new List<string>(posterior.Explanation)
+        {
+            $"context: commune {context.Commune.Name} ({context.Commune.Insee}), territory {context.Territory}",
+        };
+
+        double? exifDistance = photo.ExifLocation is { } exif ? Geodesy.HaversineMeters(location, exif) : null;
+        var exifFarAway = exifDistance > _options.MaxExifDistanceM;
+        if (exifFarAway)
+        {
+            explanation.Add(Invariant($"photo: its EXIF position is {exifDistance / 1000:0.0} km from the declared point (more than {_options.MaxExifDistanceM:0} m); not routed automatically"));
+        }
+
+        var routed = !exifFarAway && confidence >= threshold;
+        explanation.Add(Invariant($"decision: '{label.Code}' at {confidence:0.00} {(confidence >= threshold ? ">=" : "<")} threshold {threshold:0.00}"));
+
+        var assignment = _router.Route(label, context);
+        QueueRef queue;
+        if (routed)
+        {
+            queue = assignment.Queue;
+            explanation.Add(assignment.Reason);
+        }
+        else
+        {
+            queue = new QueueRef(_options.ReviewQueueId, _options.ReviewQueueName);
+            explanation.Add($"queue: operators' review ({queue.Id}); would otherwise go to {assignment.Queue.Id}");
+        }
+
+        return new TriageDecision
+        {
+            ReportId = report.ReportId,
+            Status = routed ? TriageStatus.Routed : TriageStatus.NeedsReview,
+            Label = label,
+            Confidence = confidence,
+            Candidates = ranked.Take(_options.Candidates).Select(x => new LabelScore(x.Label.Code, x.P)).ToList(),
+            Queue = queue,
+            Context = context,
+            Photo = photo,
+            DeclaredToExifDistanceM = exifDistance,
+            ModelName = model.Name,
+            ModelVersion = model.Version,
+            Explanation = explanation,
+        };
+    }
+
+    private void Record(TriageDecision decision, long started)
+    {
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var outcome = decision.Status == TriageStatus.Routed ? "routed" : "needs_review";
+        _metrics.ReportTriaged(outcome, elapsed.TotalSeconds);
+        _metrics.Confidence(decision.Confidence);
+        Log.Triaged(_logger, decision.ReportId, outcome, decision.Label.Code, decision.Confidence, decision.Queue.Id, elapsed.TotalMilliseconds);
+    }
+
+    private T Stage<T>(string name, Func<T> stage)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return stage();
+        }
+        finally
+        {
+            _metrics.StageCompleted(name, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    private void Stage(string name, Action stage) => Stage(name, () =>
+    {
+        stage();
+        return true;
+    });
+
+    /// <summary>A digest of everything the caller sent, to tell a retry from a different report under the same id.</summary>
+    private static byte[] Fingerprint(TriageReport report)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(report.Photo.Span);
+        var location = report.Location!.Value;
+        hash.AppendData(Encoding.UTF8.GetBytes(string.Create(
+            CultureInfo.InvariantCulture,
+            $"\n{location.Lat:R}\n{location.Lon:R}\n{location.AccuracyM:R}\n{report.DeclaredCategory}\n{report.Channel}\n{report.ReportedAt?.UtcTicks}\n{report.Description}")));
+        return hash.GetHashAndReset();
+    }
+
+    // Ids of refused reports may be anything; keep logs to a short printable form.
+    private static string Printable(string? id) =>
+        string.IsNullOrEmpty(id) ? "(none)" : new string(id.Take(128).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

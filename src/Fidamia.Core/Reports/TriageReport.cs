@@ -1,0 +1,31 @@
+using Fidamia.Core.Geo;
+
+namespace Fidamia.Core.Reports;
+
+public enum ReportChannel
+{
+    Unspecified = 0,
+    Web = 1,
+    App = 2,
+    Phone = 3,
+    Agent = 4,
+}
+
+/// <summary>One citizen report as the back-office sends it, before validation.</summary>
+public sealed record TriageReport
+{
+    public required string ReportId { get; init; }
+
+    public required ReadOnlyMemory<byte> Photo { get; init; }
+
+    /// <summary>Null when the caller sent no location at all.</summary>
+    public GeoPoint? Location { get; init; }
+
+    public string? DeclaredCategory { get; init; }
+
+    public string? Description { get; init; }
+
+    public ReportChannel Channel { get; init; }
+
+    public DateTimeOffset? ReportedAt { get; init; }
+}

@@ -1,0 +1,169 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace Fidamia.Core.Scoring;
+
+/// <summary>One labelled example: an L2-normalised embedding and a stable id (so the same photo is never learnt twice).</summary>
+public sealed record PrototypeExample(string Id, string Label, float[] Embedding);
+
+/// <summary>
+/// Learns labels from examples for an embedding model: per label, the centroid of the
+/// normalised embeddings; a photo scores softmax(cosine x scale) over labels with enough
+/// examples. Open set: when the best raw cosine is under the threshold, the photo resembles
+/// nothing learnt and the image evidence is uniform (a softmax alone never says "unknown").
+/// Thread-safe: reads take an immutable snapshot.
+/// </summary>
+public sealed class PrototypeMemory : IImageScorer
+{
+    private readonly Taxonomy.Taxonomy _taxonomy;
+    private readonly PrototypeOptions _options;
+    private readonly Lock _writeLock = new();
+    private Snapshot _snapshot;
+
+    public PrototypeMemory(Taxonomy.Taxonomy taxonomy, IOptions<PrototypeOptions> options, int dimension)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        _taxonomy = taxonomy;
+        _options = options.Value;
+        Dimension = dimension;
+        _snapshot = Snapshot.Empty(taxonomy.Count, dimension);
+    }
+
+    public int Dimension { get; }
+
+    public int Count => _snapshot.Examples.Count;
+
+    public IReadOnlyList<PrototypeExample> Examples => _snapshot.Examples;
+
+    public bool Contains(string exampleId) => _snapshot.Ids.Contains(exampleId);
+
+    /// <summary>Number of examples per label code.</summary>
+    public IReadOnlyDictionary<string, int> CountsByLabel =>
+        _taxonomy.Labels.Where(l => _snapshot.Counts[l.Index] > 0).ToDictionary(l => l.Code, l => _snapshot.Counts[l.Index]);
+
+    /// <summary>Adds examples; ids already present are skipped. Returns how many were added.</summary>
+    public int Add(IEnumerable<PrototypeExample> examples)
+    {
+        lock (_writeLock)
+        {
+            var list = _snapshot.Examples.ToList();
+            var ids = new HashSet<string>(_snapshot.Ids, StringComparer.Ordinal);
+            var added = 0;
+            foreach (var example in examples)
+            {
+                if (_taxonomy.Find(example.Label) is null)
+                {
+                    throw new ArgumentException($"example '{example.Id}': label '{example.Label}' is not in the taxonomy", nameof(examples));
+                }
+
+                if (example.Embedding.Length != Dimension)
+                {
+                    throw new ArgumentException(
+                        $"example '{example.Id}': embedding has {example.Embedding.Length} dimensions, the model gives {Dimension}", nameof(examples));
+                }
+
+                if (ids.Add(example.Id))
+                {
+                    list.Add(example with { Embedding = Normalized(example.Embedding) });
+                    added++;
+                }
+            }
+
+            if (added > 0)
+            {
+                _snapshot = Snapshot.Build(_taxonomy, list, Dimension);
+            }
+
+            return added;
+        }
+    }
+
+    public ImageEvidence Score(ReadOnlySpan<float> modelOutput)
+    {
+        var snapshot = _snapshot;
+        var scored = new List<int>();
+        for (var i = 0; i < snapshot.Counts.Length; i++)
+        {
+            if (snapshot.Counts[i] >= _options.MinExamples)
+            {
+                scored.Add(i);
+            }
+        }
+
+        if (scored.Count == 0)
+        {
+            return ImageEvidence.Uniform(
+                _taxonomy.Count,
+                $"image: no label has {_options.MinExamples} learnt examples yet; the photo says nothing");
+        }
+
+        var query = Normalized(modelOutput);
+        var cosines = new double[scored.Count];
+        for (var j = 0; j < scored.Count; j++)
+        {
+            cosines[j] = VectorMath.Dot(query, snapshot.Centroids[scored[j]]);
+        }
+
+        var bestJ = Array.IndexOf(cosines, cosines.Max());
+        var bestLabel = _taxonomy.Labels[scored[bestJ]];
+        if (cosines[bestJ] < _options.OpenSetThreshold)
+        {
+            return ImageEvidence.Uniform(
+                _taxonomy.Count,
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"image: resembles no learnt label (best '{bestLabel.Code}' at cosine {cosines[bestJ]:0.00} < {_options.OpenSetThreshold:0.00}); the photo says nothing"));
+        }
+
+        var max = cosines[bestJ] * _options.Scale;
+        var weights = cosines.Select(c => Math.Exp((c * _options.Scale) - max)).ToArray();
+        var sum = weights.Sum();
+        var probabilities = new double[_taxonomy.Count];
+        for (var j = 0; j < scored.Count; j++)
+        {
+            probabilities[scored[j]] = weights[j] / sum;
+        }
+
+        var reason = string.Create(
+            CultureInfo.InvariantCulture,
+            $"image: closest to '{bestLabel.Code}' (cosine {cosines[bestJ]:0.00}, p {probabilities[bestLabel.Index]:0.00}; {scored.Count} learnt labels, {snapshot.Counts[bestLabel.Index]} examples of it)");
+        return new ImageEvidence(probabilities, Informative: true, [reason]);
+    }
+
+    internal static float[] Normalized(ReadOnlySpan<float> vector)
+    {
+        var result = vector.ToArray();
+        var norm = MathF.Sqrt(VectorMath.Dot(result, result));
+        if (norm > 0 && float.IsFinite(norm))
+        {
+            for (var i = 0; i < result.Length; i++)
+            {
+                result[i] /= norm;
+            }
+        }
+
+        return result;
+    }
+
+    private sealed record Snapshot(IReadOnlyList<PrototypeExample> Examples, HashSet<string> Ids, int[] Counts, float[][] Centroids)
+    {
+        public static Snapshot Empty(int labels, int dimension) =>
+            new([], [], new int[labels], Enumerable.Range(0, labels).Select(_ => new float[dimension]).ToArray());
+
+        public static Snapshot Build(Taxonomy.Taxonomy taxonomy, List<PrototypeExample> examples, int dimension)
+        {
+            var counts = new int[taxonomy.Count];
+            var sums = Enumerable.Range(0, taxonomy.Count).Select(_ => new float[dimension]).ToArray();
+            foreach (var example in examples)
+            {
+                var index = taxonomy.Find(example.Label)!.Index;
+                counts[index]++;
+                VectorMath.AddInPlace(sums[index], example.Embedding);
+            }
+
+            // Cosine is scale-invariant, so the normalised sum stands for the centroid.
+            var centroids = sums.Select(s => Normalized(s)).ToArray();
+            return new Snapshot(examples, examples.Select(e => e.Id).ToHashSet(StringComparer.Ordinal), counts, centroids);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Fidamia.Core.Scoring;
+
+/// <summary>How an embedding model's prototype memory scores photos.</summary>
+public sealed class PrototypeOptions
+{
+    public const string SectionName = "Prototypes";
+
+    /// <summary>Softmax scale applied to cosines. Larger values made unrelated photos look confident on real photos.</summary>
+    [Range(0.1, 1000)]
+    public double Scale { get; set; } = 10;
+
+    /// <summary>A label is scored only once it has this many examples.</summary>
+    [Range(1, 10_000)]
+    public int MinExamples { get; set; } = 3;
+
+    /// <summary>Below this best raw cosine the photo resembles nothing learnt, and the image says nothing.</summary>
+    [Range(-1.0, 1.0)]
+    public double OpenSetThreshold { get; set; } = 0.7;
+
+    /// <summary>Optional ImageFolder (<c>DIR/&lt;label code&gt;/*.jpg|png</c>) learnt at start.</summary>
+    public string? SeedPath { get; set; }
+}

@@ -1,0 +1,109 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Fidamia.Core.Diagnostics;
+using Fidamia.Core.Errors;
+using Fidamia.Core.Imaging;
+using Fidamia.Core.Models;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Fidamia.Core.Scoring;
+
+/// <summary>
+/// At start, teaches the prototype memory from an ImageFolder (<c>DIR/&lt;label code&gt;/*.jpg|png|webp</c>).
+/// Each photo's id is its content hash, so restarting with the same folder learns nothing twice.
+/// A folder named after no label stops start-up: a typo there would silently teach nothing.
+/// </summary>
+public sealed class PrototypeSeeder(
+    IOptions<PrototypeOptions> options,
+    Taxonomy.Taxonomy taxonomy,
+    IImageModel model,
+    IImageScorer scorer,
+    IPhotoDecoder decoder,
+    PrototypeStore store,
+    ILogger<PrototypeSeeder> logger) : IHostedService
+{
+    private static readonly string[] PhotoExtensions = [".jpg", ".jpeg", ".png", ".webp"];
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (scorer is not PrototypeMemory memory)
+        {
+            return Task.CompletedTask;
+        }
+
+        Log.PrototypesLoaded(logger, model.Descriptor.Name, memory.Count, memory.CountsByLabel.Count);
+        if (string.IsNullOrEmpty(options.Value.SeedPath))
+        {
+            return Task.CompletedTask;
+        }
+
+        var root = Path.GetFullPath(options.Value.SeedPath);
+        var examples = new List<PrototypeExample>();
+        var skipped = 0;
+        foreach (var labelDirectory in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
+        {
+            var code = Path.GetFileName(labelDirectory);
+            if (taxonomy.Find(code) is null)
+            {
+                throw new InvalidOperationException($"Prototypes:SeedPath: folder '{code}' in {root} is not a label code of the taxonomy");
+            }
+
+            foreach (var file in Directory.EnumerateFiles(labelDirectory).Order(StringComparer.Ordinal))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!PhotoExtensions.Contains(Path.GetExtension(file).ToLowerInvariant()))
+                {
+                    continue;
+                }
+
+                var bytes = File.ReadAllBytes(file);
+                var id = "seed:" + Convert.ToHexStringLower(SHA256.HashData(bytes))[..32];
+                if (memory.Contains(id))
+                {
+                    skipped++;
+                    continue;
+                }
+
+                try
+                {
+                    examples.Add(new PrototypeExample(id, code, Embed(bytes, cancellationToken)));
+                }
+                catch (InvalidReportException ex)
+                {
+                    Log.SeedPhotoSkipped(logger, Path.GetRelativePath(root, file), ex.Message);
+                }
+            }
+        }
+
+        var added = memory.Add(examples);
+        if (added > 0)
+        {
+            store.Save(model.Descriptor.Name, memory.Examples);
+        }
+
+        Log.PrototypesSeeded(logger, added, root, skipped);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private float[] Embed(byte[] photo, CancellationToken cancellationToken)
+    {
+        var descriptor = model.Descriptor;
+        var buffer = ArrayPool<float>.Shared.Rent(descriptor.Input.Length);
+        try
+        {
+            using var decoded = decoder.Decode(photo, descriptor.Input, cancellationToken);
+            decoded.WriteTensor(descriptor.Input, buffer.AsSpan(0, descriptor.Input.Length));
+            var output = new float[descriptor.OutputLength];
+            model.Run(buffer.AsMemory(0, descriptor.Input.Length), output, cancellationToken);
+            return output;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+        }
+    }
+}

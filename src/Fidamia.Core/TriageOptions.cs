@@ -1,0 +1,43 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Fidamia.Core;
+
+/// <summary>How the pipeline fuses evidence and decides.</summary>
+public sealed class TriageOptions
+{
+    public const string SectionName = "Triage";
+
+    /// <summary>Probability that the citizen's declared category is right (rho).</summary>
+    [Range(0.0, 1.0)]
+    public double DeclaredCategoryReliability { get; set; } = 0.7;
+
+    /// <summary>Share of the image evidence spread evenly, so no label is ever ruled out by the image alone.</summary>
+    [Range(0.0, 0.5)]
+    public double ImageFloor { get; set; } = 0.01;
+
+    /// <summary>Confidence at or above which a report is routed, for labels with no threshold of their own.</summary>
+    [Range(0.0, 1.0)]
+    public double DefaultThreshold { get; set; } = 0.8;
+
+    /// <summary>A photo whose EXIF position is farther than this from the declared point is never auto-routed.</summary>
+    [Range(0.0, 20_000_000.0)]
+    public double MaxExifDistanceM { get; set; } = 250;
+
+    /// <summary>Number of candidates returned, best first.</summary>
+    [Range(1, 100)]
+    public int Candidates { get; set; } = 5;
+
+    [Required]
+    [RegularExpression("[a-z0-9._-]{1,64}")]
+    public string ReviewQueueId { get; set; } = "revue";
+
+    [Required]
+    public string ReviewQueueName { get; set; } = "Revue opérateurs";
+
+    /// <summary>How many recent decisions are kept to answer a repeated report id identically.</summary>
+    [Range(0, 10_000_000)]
+    public int IdempotencyCacheSize { get; set; } = 100_000;
+
+    /// <summary>The taxonomy file; empty for the one shipped with the service.</summary>
+    public string? TaxonomyPath { get; set; }
+}
