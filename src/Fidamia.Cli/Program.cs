@@ -1,1 +1,8 @@
-﻿Console.WriteLine("Hello, World!");
+using System.CommandLine;
+using Fidamia.Cli;
+
+var root = new RootCommand("fidamia: triage citizen reports with the Fidamia service")
+{
+    TriageCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

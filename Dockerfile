@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# Fidamia gRPC service. Base images are build arguments so a build can substitute
+# local or mirrored images for the official ones.
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0
+
+FROM ${SDK_IMAGE} AS build
+WORKDIR /src
+ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# Restore first, from the project files only, so the package layer is cached across code changes.
+COPY Directory.Build.props Directory.Packages.props global.json ./
+COPY models/models.targets models/
+COPY src/Fidamia.Core/Fidamia.Core.csproj src/Fidamia.Core/
+COPY src/Fidamia.Imaging/Fidamia.Imaging.csproj src/Fidamia.Imaging/
+COPY src/Fidamia.Inference/Fidamia.Inference.csproj src/Fidamia.Inference/
+COPY src/Fidamia.Gis/Fidamia.Gis.csproj src/Fidamia.Gis/
+COPY src/Fidamia.Server/Fidamia.Server.csproj src/Fidamia.Server/
+RUN dotnet restore src/Fidamia.Server/Fidamia.Server.csproj -r linux-x64
+COPY . .
+# A RuntimeIdentifier keeps only Linux x64's native ONNX Runtime (48 MB instead of 243 MB).
+RUN dotnet publish src/Fidamia.Server/Fidamia.Server.csproj -c Release -r linux-x64 --self-contained false --no-restore -o /app
+
+FROM ${RUNTIME_IMAGE} AS runtime
+WORKDIR /app
+COPY --from=build /app ./
+# State lives outside the application folder, owned by the unprivileged user.
+RUN mkdir -p /var/lib/fidamia && chown 10001:10001 /var/lib/fidamia
+ENV DataDirectory=/var/lib/fidamia \
+    Kestrel__Endpoints__Grpc__Url=http://0.0.0.0:5080 \
+    DOTNET_CLI_TELEMETRY_OPTOUT=1
+EXPOSE 5080
+USER 10001:10001
+VOLUME ["/var/lib/fidamia"]
+ENTRYPOINT ["dotnet", "/app/Fidamia.Server.dll"]

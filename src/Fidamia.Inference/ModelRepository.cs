@@ -1,0 +1,64 @@
+using System.Globalization;
+
+namespace Fidamia.Inference;
+
+/// <summary>
+/// A folder of models laid out as <c>&lt;name&gt;/&lt;version&gt;/manifest.json</c> beside the model file,
+/// as in Triton's model repository. Versions sort numerically when they are numbers.
+/// </summary>
+public sealed class ModelRepository(string root)
+{
+    public string Root { get; } = root;
+
+    public IReadOnlyList<string> Models() =>
+        Directory.Exists(Root)
+            ? Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList()
+            : [];
+
+    /// <summary>The versions of a model that have a manifest, oldest first.</summary>
+    public IReadOnlyList<string> Versions(string model)
+    {
+        var directory = Path.Combine(Root, model);
+        if (!Directory.Exists(directory))
+        {
+            return [];
+        }
+
+        return Directory.EnumerateDirectories(directory)
+            .Where(d => File.Exists(Path.Combine(d, "manifest.json")))
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .OrderBy(v => long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : long.MaxValue)
+            .ThenBy(v => v, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>The folder of a model version (the highest when <paramref name="version"/> is empty), or a message saying what is missing.</summary>
+    public string Resolve(string model, string? version)
+    {
+        if (!Directory.Exists(Root))
+        {
+            throw new ModelLoadException($"Models:Path: the model repository '{Root}' does not exist");
+        }
+
+        var versions = Versions(model);
+        if (versions.Count == 0)
+        {
+            var known = Models();
+            throw new ModelLoadException(
+                $"Models:Default: no version of model '{model}' in {Root} (models there: {(known.Count == 0 ? "none" : string.Join(", ", known))})");
+        }
+
+        if (string.IsNullOrEmpty(version))
+        {
+            return Path.Combine(Root, model, versions[^1]);
+        }
+
+        return versions.Contains(version, StringComparer.Ordinal)
+            ? Path.Combine(Root, model, version)
+            : throw new ModelLoadException($"Models:Version: model '{model}' has no version '{version}' (it has {string.Join(", ", versions)})");
+    }
+
+    public OnnxImageModel Load(string model, string? version, InferenceOptions options) =>
+        OnnxImageModel.Load(Resolve(model, version), options);
+}

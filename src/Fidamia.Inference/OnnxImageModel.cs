@@ -1,0 +1,196 @@
+using Fidamia.Core.Models;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Fidamia.Inference;
+
+/// <summary>
+/// One model version on ONNX Runtime: one long-lived <see cref="InferenceSession"/> (whose
+/// <c>Run</c> is thread-safe), checked against its manifest at load and warmed up once.
+/// </summary>
+public sealed class OnnxImageModel : IImageModel, IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly long[] _inputShape;
+
+    private OnnxImageModel(InferenceSession session, ModelManifest manifest, int outputLength, string directory)
+    {
+        _session = session;
+        Descriptor = manifest.ToDescriptor(outputLength);
+        Directory = directory;
+        _inputNames = [manifest.Input.Name];
+        _outputNames = [manifest.Output.Name];
+        _inputShape = [1, 3, Descriptor.Input.Height, Descriptor.Input.Width];
+    }
+
+    public ModelDescriptor Descriptor { get; }
+
+    /// <summary>The version's folder in the model repository.</summary>
+    public string Directory { get; }
+
+    /// <summary>Loads a version folder: manifest, ONNX file, metadata checks, warm-up.</summary>
+    public static OnnxImageModel Load(string versionDirectory, InferenceOptions options)
+    {
+        var manifestPath = Path.Combine(versionDirectory, "manifest.json");
+        if (!File.Exists(manifestPath))
+        {
+            throw new ModelLoadException($"{manifestPath}: no manifest");
+        }
+
+        var manifest = ModelManifest.Load(manifestPath);
+        var problems = manifest.Problems();
+        if (problems.Count > 0)
+        {
+            throw new ModelLoadException($"{manifestPath}: {string.Join("; ", problems)}");
+        }
+
+        var modelPath = Path.Combine(versionDirectory, manifest.File);
+        if (!File.Exists(modelPath))
+        {
+            throw new ModelLoadException($"{manifestPath}: file: '{manifest.File}' does not exist in {versionDirectory}");
+        }
+
+        using var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = options.IntraOpThreads,
+            InterOpNumThreads = 1,
+        };
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
+
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(modelPath, sessionOptions);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new ModelLoadException($"{modelPath}: ONNX Runtime cannot load it: {ex.Message}", ex);
+        }
+
+        try
+        {
+            var outputLength = CheckAgainstSession(manifest, session, manifestPath);
+            var model = new OnnxImageModel(session, manifest, outputLength, versionDirectory);
+            model.WarmUp();
+            return model;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    public void Run(Memory<float> input, Span<float> output, CancellationToken cancellationToken)
+    {
+        var spec = Descriptor.Input;
+        if (input.Length != spec.Length)
+        {
+            throw new ArgumentException($"input has {input.Length} values; the model takes {spec.Length}", nameof(input));
+        }
+
+        if (output.Length < Descriptor.OutputLength)
+        {
+            throw new ArgumentException($"output has room for {output.Length} values; the model gives {Descriptor.OutputLength}", nameof(output));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        using var runOptions = new RunOptions();
+        using var registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input, _inputShape);
+        try
+        {
+            using var results = _session.Run(runOptions, _inputNames, [inputValue], _outputNames);
+            results[0].GetTensorDataAsSpan<float>()[..Descriptor.OutputLength].CopyTo(output);
+        }
+        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+    }
+
+    public void Dispose() => _session.Dispose();
+
+    /// <summary>The first run pays for memory planning and kernel selection; pay it before serving.</summary>
+    private void WarmUp()
+    {
+        var input = new float[Descriptor.Input.Length];
+        var output = new float[Descriptor.OutputLength];
+        Run(input, output, CancellationToken.None);
+    }
+
+    /// <summary>Checks the manifest against the session's own metadata; returns the output length per image.</summary>
+    private static int CheckAgainstSession(ModelManifest manifest, InferenceSession session, string manifestPath)
+    {
+        string Fail(string field, string problem) => throw new ModelLoadException($"{manifestPath}: {field}: {problem}");
+
+        if (!session.InputMetadata.TryGetValue(manifest.Input.Name, out var input))
+        {
+            Fail("input.name", $"the model has no input '{manifest.Input.Name}' (it has {string.Join(", ", session.InputMetadata.Keys)})");
+        }
+
+        if (session.InputMetadata.Count != 1)
+        {
+            Fail("input.name", $"the model takes {session.InputMetadata.Count} inputs; only single-image models are served");
+        }
+
+        if (input!.ElementDataType != TensorElementType.Float)
+        {
+            Fail("input.name", $"the model's input is {input.ElementDataType}, not float");
+        }
+
+        var dims = input.Dimensions;
+        if (dims.Length != 4)
+        {
+            Fail("input.name", $"the model's input has rank {dims.Length}; NCHW (rank 4) is expected");
+        }
+
+        if (dims[0] is not (1 or -1))
+        {
+            Fail("input.name", $"the model's batch dimension is {dims[0]}; 1 or dynamic is expected");
+        }
+
+        if (dims[1] is not (3 or -1))
+        {
+            Fail("input.name", $"the model takes {dims[1]} channels; 3 are expected");
+        }
+
+        if (dims[2] != -1 && dims[2] != manifest.Input.Height)
+        {
+            Fail("input.height", $"{manifest.Input.Height} does not match the model's input height {dims[2]}");
+        }
+
+        if (dims[3] != -1 && dims[3] != manifest.Input.Width)
+        {
+            Fail("input.width", $"{manifest.Input.Width} does not match the model's input width {dims[3]}");
+        }
+
+        if (!session.OutputMetadata.TryGetValue(manifest.Output.Name, out var output))
+        {
+            Fail("output.name", $"the model has no output '{manifest.Output.Name}' (it has {string.Join(", ", session.OutputMetadata.Keys)})");
+        }
+
+        if (output!.ElementDataType != TensorElementType.Float)
+        {
+            Fail("output.name", $"the model's output is {output.ElementDataType}, not float");
+        }
+
+        var perImage = output.Dimensions.Skip(1).ToArray();
+        if (output.Dimensions.Length < 2 || perImage.Any(d => d < 1))
+        {
+            Fail("output.name", $"the model's output shape [{string.Join(", ", output.Dimensions)}] has no fixed size per image");
+        }
+
+        var length = perImage.Aggregate(1, (a, b) => checked(a * b));
+        if (manifest.Labels.Count > 0 && length != manifest.Labels.Count)
+        {
+            Fail("labels", $"{manifest.Labels.Count} labels for {length} model outputs");
+        }
+
+        return length;
+    }
+}

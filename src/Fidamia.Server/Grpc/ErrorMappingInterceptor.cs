@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using Fidamia.Core.Errors;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using RpcStatus = Google.Rpc.Status;
+
+namespace Fidamia.Server.Grpc;
+
+/// <summary>
+/// The one place where domain errors become gRPC statuses with google.rpc details. Logs carry
+/// the method and the reason, never the request's content.
+/// </summary>
+public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (Exception ex) when (ToRpcException(ex, context) is { } rpc)
+        {
+            throw rpc;
+        }
+    }
+
+    internal RpcException? ToRpcException(Exception exception, ServerCallContext context)
+    {
+        switch (exception)
+        {
+            case RpcException:
+                return null;
+            case InvalidReportException invalid:
+                {
+                    var badRequest = new BadRequest();
+                    badRequest.FieldViolations.AddRange(invalid.Violations.Select(v => new BadRequest.Types.FieldViolation
+                    {
+                        Field = v.Field,
+                        Description = v.Description,
+                    }));
+                    return Build(Code.InvalidArgument, "The report is invalid: " + string.Join("; ", invalid.Violations.Select(v => $"{v.Field} {v.Description}")), badRequest);
+                }
+
+            case ReportConflictException conflict:
+                return Build(Code.AlreadyExists, conflict.Message);
+            case CapacityExceededException capacity:
+                return Build(
+                    Code.ResourceExhausted,
+                    capacity.Message,
+                    new RetryInfo { RetryDelay = Duration.FromTimeSpan(capacity.RetryAfter) });
+            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+                return context.Deadline <= DateTime.UtcNow
+                    ? Build(Code.DeadlineExceeded, "The deadline passed before the report was triaged")
+                    : Build(Code.Cancelled, "The call was cancelled before the report was triaged");
+            default:
+                var traceId = Activity.Current?.TraceId.ToString() ?? context.GetHttpContext().TraceIdentifier;
+                LogUnexpected(logger, exception, context.Method, traceId);
+                return Build(Code.Internal, $"Internal error; the report was not triaged (trace {traceId})");
+        }
+    }
+
+    private static RpcException Build(Code code, string message, params Google.Protobuf.IMessage[] details)
+    {
+        var status = new RpcStatus { Code = (int)code, Message = message };
+        foreach (var detail in details)
+        {
+            status.Details.Add(Any.Pack(detail));
+        }
+
+        return status.ToRpcException();
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Unexpected failure in {Method} (trace {TraceId})")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string method, string traceId);
+}

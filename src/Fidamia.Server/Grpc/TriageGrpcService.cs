@@ -1,0 +1,85 @@
+using Fidamia.Core.Geo;
+using Fidamia.Core.Pipeline;
+using Fidamia.Core.Reports;
+using Fidamia.Protos.V1;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using DomainStatus = Fidamia.Core.Pipeline.TriageStatus;
+
+namespace Fidamia.Server.Grpc;
+
+/// <summary>A thin adapter: maps the request to the domain, calls the pipeline, maps the decision back. Errors map in <see cref="ErrorMappingInterceptor"/>.</summary>
+public sealed class TriageGrpcService(TriagePipeline pipeline) : TriageService.TriageServiceBase
+{
+    public override async Task<TriageResponse> Triage(TriageRequest request, ServerCallContext context)
+    {
+        var decision = await pipeline.TriageAsync(ToDomain(request), context.CancellationToken);
+        return ToProto(decision);
+    }
+
+    internal static TriageReport ToDomain(TriageRequest request) => new()
+    {
+        ReportId = request.ReportId,
+        Photo = request.Photo.Memory,
+        Location = request.Location is { } l ? new GeoPoint(l.Lat, l.Lon, l.AccuracyM) : null,
+        DeclaredCategory = string.IsNullOrEmpty(request.DeclaredCategory) ? null : request.DeclaredCategory,
+        Description = request.Description,
+        Channel = (ReportChannel)(int)request.Channel,
+        ReportedAt = request.ReportedAt is { } t ? ToDateTimeOffset(t) : null,
+    };
+
+    internal static TriageResponse ToProto(TriageDecision decision)
+    {
+        var response = new TriageResponse
+        {
+            ReportId = decision.ReportId,
+            Status = decision.Status switch
+            {
+                DomainStatus.Routed => Protos.V1.TriageStatus.Routed,
+                DomainStatus.NeedsReview => Protos.V1.TriageStatus.NeedsReview,
+                _ => Protos.V1.TriageStatus.Unspecified,
+            },
+            Label = new Label { Code = decision.Label.Code, Name = decision.Label.Name },
+            Confidence = decision.Confidence,
+            Queue = new Queue { Id = decision.Queue.Id, Name = decision.Queue.Name },
+            Context = new Context
+            {
+                Commune = new Commune { Insee = decision.Context.Commune.Insee, Name = decision.Context.Commune.Name },
+                Territory = decision.Context.Territory,
+            },
+            Photo = new PhotoInfo
+            {
+                Width = decision.Photo.Width,
+                Height = decision.Photo.Height,
+                Format = decision.Photo.Format,
+                DeclaredToExifDistanceM = decision.DeclaredToExifDistanceM ?? 0,
+            },
+            Model = new ModelInfo { Name = decision.ModelName, Version = decision.ModelVersion },
+        };
+        if (decision.Photo.ExifLocation is { } exif)
+        {
+            response.Photo.ExifLocation = new Protos.V1.GeoPoint { Lat = exif.Lat, Lon = exif.Lon };
+        }
+
+        if (decision.Photo.TakenAt is { } takenAt)
+        {
+            response.Photo.TakenAt = Timestamp.FromDateTimeOffset(takenAt);
+        }
+
+        response.Candidates.AddRange(decision.Candidates.Select(c => new Candidate { Code = c.Code, Score = c.Score }));
+        response.Explanation.AddRange(decision.Explanation);
+        return response;
+    }
+
+    private static DateTimeOffset ToDateTimeOffset(Timestamp timestamp)
+    {
+        try
+        {
+            return timestamp.ToDateTimeOffset();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new Core.Errors.InvalidReportException("reported_at", "is not a valid timestamp", ex);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using Fidamia.Core.Diagnostics;
+using Fidamia.Imaging;
+using Fidamia.Server.Grpc;
+using Grpc.HealthCheck;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Fidamia.Server;
+
+public static class ServerHostingExtensions
+{
+    // Room for the other fields of a request beside the largest accepted photo.
+    private const int EnvelopeAllowance = 64 * 1024;
+
+    /// <summary>gRPC (with health and reflection), error mapping, start-up checks and telemetry.</summary>
+    public static IHostApplicationBuilder AddFidamiaServer(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<ErrorMappingInterceptor>();
+        services.AddGrpc(options =>
+        {
+            options.Interceptors.Add<ErrorMappingInterceptor>();
+            options.EnableDetailedErrors = false;
+        });
+        services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
+            .Configure<IOptions<ImagingOptions>>((grpc, imaging) =>
+                grpc.MaxReceiveMessageSize = (int)Math.Min(int.MaxValue, imaging.Value.MaxPhotoBytes + EnvelopeAllowance));
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks()
+            .AddCheck<PipelineReadyCheck>("pipeline");
+        services.AddSingleton<PipelineReadyCheck>();
+        services.AddHostedService<StartupCheck>();
+
+        var otlp = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        services.AddOpenTelemetry()
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(FidamiaMetrics.MeterName);
+                if (!string.IsNullOrEmpty(otlp))
+                {
+                    metrics.AddOtlpExporter();
+                }
+            })
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(FidamiaMetrics.ActivitySourceName);
+                if (!string.IsNullOrEmpty(otlp))
+                {
+                    tracing.AddOtlpExporter();
+                }
+            });
+        return builder;
+    }
+
+    public static WebApplication MapFidamiaServer(this WebApplication app)
+    {
+        app.MapGrpcService<TriageGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+using Fidamia.Protos.V1;
+using Fidamia.Tests;
+using Grpc.Net.Client;
+
+namespace Fidamia.IntegrationTests;
+
+/// <summary>
+/// The real server, as its own process (<c>dotnet Fidamia.Server.dll</c> from its build output), listening on a
+/// free loopback port with a fresh data directory, reached over a real gRPC channel.
+/// </summary>
+public sealed partial class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ServerProcess(Process process, string dataDirectory)
+    {
+        _process = process;
+        DataDirectory = dataDirectory;
+    }
+
+    public string DataDirectory { get; }
+
+    public Uri Address { get; private set; } = null!;
+
+    public GrpcChannel Channel { get; private set; } = null!;
+
+    public TriageService.TriageServiceClient Client => new(Channel);
+
+    public int ProcessId => _process.Id;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static string Configuration =>
+        typeof(ServerProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+
+    public static string BuildOutput(string project, string assembly)
+    {
+        var path = Path.Combine(SharedData.RepositoryRoot, "src", project, "bin", Configuration, "net10.0", assembly);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built; build the solution first", path);
+    }
+
+    /// <summary>Starts the server with the given extra arguments and waits until it listens (or exits).</summary>
+    public static async Task<ServerProcess> StartAsync(params string[] arguments)
+    {
+        var dataDirectory = Directory.CreateTempSubdirectory("fidamia-it-").FullName;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = SharedData.RepositoryRoot,
+        };
+        start.ArgumentList.Add(BuildOutput("Fidamia.Server", "Fidamia.Server.dll"));
+        start.ArgumentList.Add("--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0");
+        start.ArgumentList.Add($"--DataDirectory={dataDirectory}");
+        start.ArgumentList.Add("--Models:IntraOpThreads=1");
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var server = new ServerProcess(process, dataDirectory);
+        process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
+        process.Exited += (_, _) => server._listening.TrySetException(
+            new InvalidOperationException($"the server exited with {process.ExitCode} before listening:\n{server.Output}"));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        server.Address = await server._listening.Task.WaitAsync(TimeSpan.FromSeconds(120));
+        server.Channel = GrpcChannel.ForAddress(server.Address, new GrpcChannelOptions { MaxSendMessageSize = null });
+        return server;
+    }
+
+    /// <summary>Waits for the process to exit on its own (a start-up failure) and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(params string[] arguments)
+    {
+        try
+        {
+            await using var server = await StartAsync(arguments);
+            return (0, server.Output);
+        }
+        catch (InvalidOperationException ex) when (ex.Message.StartsWith("the server exited", StringComparison.Ordinal))
+        {
+            return (1, ex.Message);
+        }
+    }
+
+    /// <summary>Peak resident memory of the server process (VmHWM), in bytes.</summary>
+    public long PeakResidentBytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            {
+                return long.Parse(DigitsRegex().Match(line).Value, System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        throw new InvalidOperationException("no VmHWM in /proc status");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel?.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+
+        var match = ListeningRegex().Match(line);
+        if (match.Success)
+        {
+            _listening.TrySetResult(new Uri(match.Groups[1].Value));
+        }
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://\S+)")]
+    private static partial Regex ListeningRegex();
+
+    [GeneratedRegex(@"\d+")]
+    private static partial Regex DigitsRegex();
+}

@@ -1,0 +1,154 @@
+using Fidamia.Protos.V1;
+using Fidamia.Tests;
+using Google.Protobuf;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Health.V1;
+
+namespace Fidamia.IntegrationTests;
+
+[Collection(ServerCollection.Name)]
+public class TriageEndToEndTests(ServerFixture fixture)
+{
+    private const double LeuvenLat = 50.8715278;
+    private const double LeuvenLon = 4.6969833;
+    private static int s_counter;
+
+    private TriageService.TriageServiceClient Client => fixture.Server.Client;
+
+    private static TriageRequest Request(byte[] photo, double lat = 43.2965, double lon = 5.3698, string declared = "") => new()
+    {
+        ReportId = $"it-{Interlocked.Increment(ref s_counter)}-{Guid.NewGuid():N}",
+        Photo = ByteString.CopyFrom(photo),
+        Location = new GeoPoint { Lat = lat, Lon = lon, AccuracyM = 10 },
+        DeclaredCategory = declared,
+        Channel = Channel.App,
+    };
+
+    private static BadRequest.Types.FieldViolation[] Violations(RpcException ex) =>
+        ex.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations.ToArray() ?? [];
+
+    [SharedDataFact]
+    public async Task Triage_LeuvenPhotoDeclaredInMarseille_ReportsItsExifPositionAbout844KmAway()
+    {
+        var response = await Client.TriageAsync(Request(TestPhotos.Shared("leuvenA.jpg"), declared: "trottoir"));
+
+        Assert.Equal(LeuvenLat, response.Photo.ExifLocation.Lat, 6);
+        Assert.Equal(LeuvenLon, response.Photo.ExifLocation.Lon, 6);
+        Assert.InRange(response.Photo.DeclaredToExifDistanceM, 835_000, 850_000);
+        Assert.Equal(new DateTimeOffset(2019, 4, 14, 13, 46, 10, TimeSpan.Zero), response.Photo.TakenAt.ToDateTimeOffset());
+        Assert.Equal("jpeg", response.Photo.Format);
+        Assert.Equal(("13055", "Marseille", "Marseille Provence"), (response.Context.Commune.Insee, response.Context.Commune.Name, response.Context.Territory));
+        Assert.Equal(("resnet18", "1"), (response.Model.Name, response.Model.Version));
+        // A photo taken 844 km away is never routed automatically.
+        Assert.Equal(TriageStatus.NeedsReview, response.Status);
+        Assert.Equal("revue", response.Queue.Id);
+        Assert.Equal("trottoir", response.Label.Code);
+        Assert.Contains(response.Explanation, e => e.Contains("EXIF", StringComparison.Ordinal));
+    }
+
+    [SharedDataFact]
+    public async Task Triage_LeuvenPhotoDeclaredAtItsExifPoint_IsOutsideTheTerritory()
+    {
+        var ex = await Assert.ThrowsAsync<RpcException>(() =>
+            Client.TriageAsync(Request(TestPhotos.Shared("leuvenA.jpg"), LeuvenLat, LeuvenLon)).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        var violation = Assert.Single(Violations(ex));
+        Assert.Equal("location", violation.Field);
+        Assert.Contains("outside the served territory", violation.Description, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string> UnacceptablePhotos => ["truncated-jpeg", "truncated-png", "gif", "tiff", "png-40000x40000", "random-bytes"];
+
+    [SharedDataTheory]
+    [MemberData(nameof(UnacceptablePhotos))]
+    public async Task Triage_UnacceptablePhoto_IsInvalidArgumentNamingPhoto(string kind)
+    {
+        var photo = kind switch
+        {
+            "truncated-jpeg" => TestPhotos.Truncated("leuvenA.jpg", 0.6),
+            "truncated-png" => TestPhotos.Truncated("graf1.png", 0.6),
+            "gif" => TestPhotos.Gif(),
+            "tiff" => TestPhotos.Tiff(),
+            "png-40000x40000" => TestPhotos.PngClaiming(40_000),
+            _ => Enumerable.Range(0, 5000).Select(i => (byte)(i * 7919 % 251)).ToArray(),
+        };
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Client.TriageAsync(Request(photo)).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Equal("photo", Assert.Single(Violations(ex)).Field);
+    }
+
+    [SharedDataFact]
+    public async Task Triage_PngClaiming40000Pixels_IsRefusedWithoutAllocatingThePixels()
+    {
+        var before = fixture.Server.PeakResidentBytes();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Client.TriageAsync(Request(TestPhotos.PngClaiming(40_000))).ResponseAsync);
+
+        Assert.Contains("1600", Assert.Single(Violations(ex)).Description, StringComparison.Ordinal);
+        // The pixels would take 4.8 GB; the peak resident size of the server must not move by a fraction of that.
+        Assert.True(fixture.Server.PeakResidentBytes() - before < 256L * 1024 * 1024);
+    }
+
+    [SharedDataFact]
+    public async Task Triage_EmptyRequest_ListsEveryMissingFieldInOneStatus()
+    {
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Client.TriageAsync(new TriageRequest()).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Equal(["report_id", "photo", "location", "channel"], Violations(ex).Select(v => v.Field));
+    }
+
+    [SharedDataFact]
+    public async Task Triage_PhotoOverTheGrpcDefault4MB_IsAccepted()
+    {
+        var photo = TestPhotos.LargeNoisePng(1300);
+        Assert.True(photo.Length > 4 * 1024 * 1024);
+
+        var response = await Client.TriageAsync(Request(photo));
+
+        Assert.Equal(("png", 1300, 1300), (response.Photo.Format, response.Photo.Width, response.Photo.Height));
+    }
+
+    [SharedDataFact]
+    public async Task Triage_SameReportTwice_GivesTheSameAnswerAndADifferentReportUnderItsIdIsRefused()
+    {
+        var request = Request(TestPhotos.Shared("building.jpg"), declared: "graffiti");
+
+        var first = await Client.TriageAsync(request);
+        var second = await Client.TriageAsync(request);
+        var conflicting = request.Clone();
+        conflicting.DeclaredCategory = "epave";
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Client.TriageAsync(conflicting).ResponseAsync);
+
+        Assert.Equal(first, second);
+        Assert.Equal(StatusCode.AlreadyExists, ex.StatusCode);
+    }
+
+    [SharedDataFact]
+    public async Task Triage_ColdServiceWithDeclaredCategory_GoesToReviewWithTheDeclaredLabel()
+    {
+        var response = await Client.TriageAsync(Request(TestPhotos.Shared("building.jpg"), 43.5297, 5.4474, "graffiti"));
+
+        Assert.Equal(TriageStatus.NeedsReview, response.Status);
+        Assert.Equal("graffiti", response.Label.Code);
+        Assert.Equal("Graffiti ou tag", response.Label.Name);
+        Assert.Equal(0.7, response.Confidence, 2);
+        Assert.Equal(("13001", "Pays d'Aix"), (response.Context.Commune.Insee, response.Context.Territory));
+        Assert.Contains(response.Explanation, e => e.Contains("proprete.pays-d-aix", StringComparison.Ordinal));
+        Assert.True(response.Candidates.Count >= 2);
+    }
+
+    [SharedDataFact]
+    public async Task Health_AfterStart_IsServing()
+    {
+        var health = new Health.HealthClient(fixture.Server.Channel);
+
+        var response = await health.CheckAsync(new HealthCheckRequest());
+
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
+    }
+}

@@ -1,0 +1,285 @@
+using System.Diagnostics.Metrics;
+using Fidamia.Core;
+using Fidamia.Core.Context;
+using Fidamia.Core.Diagnostics;
+using Fidamia.Core.Errors;
+using Fidamia.Core.Fusion;
+using Fidamia.Core.Geo;
+using Fidamia.Core.Imaging;
+using Fidamia.Core.Location;
+using Fidamia.Core.Models;
+using Fidamia.Core.Pipeline;
+using Fidamia.Core.Reports;
+using Fidamia.Core.Routing;
+using Fidamia.Core.Scoring;
+using Fidamia.Core.Taxonomy;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Fidamia.UnitTests.Core;
+
+public class TriagePipelineTests
+{
+    private static readonly GeoPoint Marseille = new(43.2965, 5.3698);
+    private readonly Taxonomy _taxonomy = TestTaxonomy.Small();
+    private readonly FakeModel _model = new();
+    private readonly FakeDecoder _decoder = new();
+    private ImageEvidence _evidence;
+
+    public TriagePipelineTests()
+    {
+        _evidence = ImageEvidence.Uniform(_taxonomy.Count, "image: cold");
+    }
+
+    private TriagePipeline Pipeline(Dictionary<string, double>? modelThresholds = null)
+    {
+        _model.Thresholds = modelThresholds ?? [];
+        var options = Options.Create(new TriageOptions());
+        return new TriagePipeline(
+            new ReportValidator(_taxonomy, TimeProvider.System),
+            new FakeLocator(),
+            _decoder,
+            _model,
+            new FixedScorer(() => _evidence),
+            new NeutralContextPrior(_taxonomy),
+            new EvidenceFusion(_taxonomy, options),
+            new FamilyTerritoryRouter(),
+            _taxonomy,
+            options,
+            new FidamiaMetrics(new TestMeterFactory()),
+            NullLogger<TriagePipeline>.Instance);
+    }
+
+    private static TriageReport Report(string id = "r1", string? declared = "graffiti", GeoPoint? at = null) => new()
+    {
+        ReportId = id,
+        Photo = new byte[] { 0xFF, 0xD8, 0xFF },
+        Location = at ?? Marseille,
+        DeclaredCategory = declared,
+        Channel = ReportChannel.App,
+    };
+
+    private void ImageSays(string code, double p)
+    {
+        var probabilities = new double[_taxonomy.Count];
+        Array.Fill(probabilities, (1 - p) / (_taxonomy.Count - 1));
+        probabilities[_taxonomy.Find(code)!.Index] = p;
+        _evidence = new ImageEvidence(probabilities, true, [$"image: {code}"]);
+    }
+
+    [Fact]
+    public async Task TriageAsync_ColdMemoryAndDeclaredCategory_GoesToReviewWithTheLikelyQueueExplained()
+    {
+        var decision = await Pipeline().TriageAsync(Report(), CancellationToken.None);
+
+        Assert.Equal(TriageStatus.NeedsReview, decision.Status);
+        Assert.Equal("graffiti", decision.Label.Code);
+        Assert.Equal(0.7, decision.Confidence, 9);
+        Assert.Equal("revue", decision.Queue.Id);
+        Assert.Contains(decision.Explanation, e => e.Contains("proprete.marseille-provence", StringComparison.Ordinal));
+        Assert.Equal("graffiti", decision.Candidates[0].Code);
+        Assert.Equal(decision.Candidates.OrderByDescending(c => c.Score).Select(c => c.Code), decision.Candidates.Select(c => c.Code));
+    }
+
+    [Fact]
+    public async Task TriageAsync_ConfidentImageAgreeingWithDeclared_IsRoutedToTheFamilyQueueOfTheTerritory()
+    {
+        ImageSays("graffiti", 0.9);
+
+        var decision = await Pipeline().TriageAsync(Report(), CancellationToken.None);
+
+        Assert.Equal(TriageStatus.Routed, decision.Status);
+        Assert.Equal("proprete.marseille-provence", decision.Queue.Id);
+        Assert.True(decision.Confidence >= 0.8);
+        Assert.Equal("1", decision.ModelVersion);
+    }
+
+    [Fact]
+    public async Task TriageAsync_LabelThresholdFromTaxonomy_AppliesBeforeTheDefault()
+    {
+        // trottoir has its own threshold 0.6 in the small taxonomy: 0.7 from the declaration routes it.
+        var decision = await Pipeline().TriageAsync(Report(declared: "trottoir"), CancellationToken.None);
+
+        Assert.Equal(TriageStatus.Routed, decision.Status);
+        Assert.Equal("voirie.marseille-provence", decision.Queue.Id);
+    }
+
+    [Fact]
+    public async Task TriageAsync_ModelThreshold_OverridesTheTaxonomy()
+    {
+        var decision = await Pipeline(new() { ["trottoir"] = 0.75 }).TriageAsync(Report(declared: "trottoir"), CancellationToken.None);
+
+        Assert.Equal(TriageStatus.NeedsReview, decision.Status);
+    }
+
+    [Fact]
+    public async Task TriageAsync_ExifFarFromDeclaredPoint_IsNeverAutoRouted()
+    {
+        ImageSays("graffiti", 0.99);
+        _decoder.ExifLocation = new GeoPoint(43.3065, 5.3698); // 1.1 km north
+
+        var decision = await Pipeline().TriageAsync(Report(), CancellationToken.None);
+
+        Assert.Equal(TriageStatus.NeedsReview, decision.Status);
+        Assert.InRange(decision.DeclaredToExifDistanceM!.Value, 1000, 1200);
+        Assert.Contains(decision.Explanation, e => e.Contains("EXIF", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TriageAsync_PointOutsideTerritory_IsInvalidLocationAndNothingIsDecoded()
+    {
+        var ex = await Assert.ThrowsAsync<InvalidReportException>(() =>
+            Pipeline().TriageAsync(Report(at: new GeoPoint(50.87, 4.69)), CancellationToken.None));
+
+        Assert.Equal("location", Assert.Single(ex.Violations).Field);
+        Assert.Contains("outside the served territory", ex.Violations[0].Description, StringComparison.Ordinal);
+        Assert.Equal(0, _decoder.Calls);
+    }
+
+    [Fact]
+    public async Task TriageAsync_SameReportTwice_AnswersTheSameWithoutRunningTheModelAgain()
+    {
+        var pipeline = Pipeline();
+
+        var first = await pipeline.TriageAsync(Report(), CancellationToken.None);
+        var second = await pipeline.TriageAsync(Report(), CancellationToken.None);
+
+        Assert.Same(first, second);
+        Assert.Equal(1, _model.Runs);
+    }
+
+    [Fact]
+    public async Task TriageAsync_SameIdForADifferentReport_IsAConflict()
+    {
+        var pipeline = Pipeline();
+        await pipeline.TriageAsync(Report(), CancellationToken.None);
+
+        await Assert.ThrowsAsync<ReportConflictException>(() =>
+            pipeline.TriageAsync(Report(declared: "nid_de_poule"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task TriageAsync_ConcurrentCallsWithOneId_RunThePipelineOnce()
+    {
+        var pipeline = Pipeline();
+        _model.Gate = new ManualResetEventSlim(false);
+
+        var first = Task.Run(() => pipeline.TriageAsync(Report(), CancellationToken.None));
+        SpinWait.SpinUntil(() => _model.Entered > 0, TimeSpan.FromSeconds(10));
+        var second = pipeline.TriageAsync(Report(), CancellationToken.None);
+        Assert.False(second.IsCompleted);
+        _model.Gate.Set();
+
+        Assert.Same(await first, await second);
+        Assert.Equal(1, _model.Runs);
+    }
+
+    [Fact]
+    public async Task TriageAsync_FailedAttempt_IsForgottenSoARetryRunsAgain()
+    {
+        var pipeline = Pipeline();
+        _decoder.Failure = new InvalidReportException("photo", "cannot be decoded");
+        await Assert.ThrowsAsync<InvalidReportException>(() => pipeline.TriageAsync(Report(), CancellationToken.None));
+
+        _decoder.Failure = null;
+        var decision = await pipeline.TriageAsync(Report(), CancellationToken.None);
+
+        Assert.Equal("r1", decision.ReportId);
+        Assert.Equal(2, _decoder.Calls);
+    }
+
+    [Fact]
+    public async Task TriageAsync_CancelledBeforeInference_ThrowsAndDoesNotRunTheModel()
+    {
+        using var cts = new CancellationTokenSource();
+        _decoder.OnDecode = cts.Cancel;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Pipeline().TriageAsync(Report(), cts.Token));
+
+        Assert.Equal(0, _model.Runs);
+    }
+
+    private sealed class FakeLocator : ILocator
+    {
+        public LocationContext? Locate(GeoPoint point) =>
+            point.Lat is > 43 and < 44 ? new LocationContext(new CommuneRef("13055", "Marseille"), "Marseille Provence") : null;
+    }
+
+    private sealed class FakeDecoder : IPhotoDecoder
+    {
+        public int Calls { get; private set; }
+
+        public GeoPoint? ExifLocation { get; set; }
+
+        public Exception? Failure { get; set; }
+
+        public Action? OnDecode { get; set; }
+
+        public DecodedPhoto Decode(ReadOnlyMemory<byte> photo, TensorSpec target, CancellationToken cancellationToken)
+        {
+            Calls++;
+            OnDecode?.Invoke();
+            if (Failure is not null)
+            {
+                throw Failure;
+            }
+
+            return new Photo(new PhotoMetadata(4, 3, "jpeg", ExifLocation, null));
+        }
+
+        private sealed class Photo(PhotoMetadata metadata) : DecodedPhoto(metadata)
+        {
+            public override void WriteTensor(TensorSpec spec, Span<float> destination) => destination.Fill(0.5f);
+
+            protected override void Dispose(bool disposing)
+            {
+            }
+        }
+    }
+
+    private sealed class FakeModel : IImageModel
+    {
+        private int _runs;
+        private int _entered;
+
+        public Dictionary<string, double> Thresholds { get; set; } = [];
+
+        public ManualResetEventSlim? Gate { get; set; }
+
+        public int Runs => _runs;
+
+        public int Entered => _entered;
+
+        public ModelDescriptor Descriptor => new(
+            "fake", "1", ModelKind.Embedding,
+            new TensorSpec(2, 2, ColorOrder.Rgb, 1, [0, 0, 0], [1, 1, 1], ResizeMode.Stretch),
+            ModelOutputKind.Embedding, 3, [], Thresholds, 1);
+
+        public void Run(Memory<float> input, Span<float> output, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _entered);
+            Gate?.Wait(TimeSpan.FromSeconds(30));
+            Interlocked.Increment(ref _runs);
+            output.Fill(1);
+        }
+    }
+
+    private sealed class FixedScorer(Func<ImageEvidence> evidence) : IImageScorer
+    {
+        public ImageEvidence Score(ReadOnlySpan<float> modelOutput) => evidence();
+    }
+
+    private sealed class TestMeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options);
+            _meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose() => _meters.ForEach(m => m.Dispose());
+    }
+}
