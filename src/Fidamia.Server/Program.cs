@@ -4,7 +4,8 @@ using Fidamia.Imaging;
 using Fidamia.Inference;
 using Fidamia.Server;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json ships beside the binary; relative paths in settings still resolve against the current directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddFidamiaCore();
 builder.AddFidamiaImaging();
 builder.AddFidamiaInference();

@@ -23,7 +23,7 @@ public static class ServerHostingExtensions
             options.Interceptors.Add<ErrorMappingInterceptor>();
             options.EnableDetailedErrors = false;
         });
-        services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
+        services.AddOptions<global::Grpc.AspNetCore.Server.GrpcServiceOptions>()
             .Configure<IOptions<ImagingOptions>>((grpc, imaging) =>
                 grpc.MaxReceiveMessageSize = (int)Math.Min(int.MaxValue, imaging.Value.MaxPhotoBytes + EnvelopeAllowance));
         services.AddGrpcReflection();

@@ -1,4 +1,3 @@
-using Fidamia.Core.Geo;
 using Fidamia.Core.Pipeline;
 using Fidamia.Core.Reports;
 using Fidamia.Protos.V1;
@@ -21,7 +20,7 @@ public sealed class TriageGrpcService(TriagePipeline pipeline) : TriageService.T
     {
         ReportId = request.ReportId,
         Photo = request.Photo.Memory,
-        Location = request.Location is { } l ? new GeoPoint(l.Lat, l.Lon, l.AccuracyM) : null,
+        Location = request.Location is { } l ? new Core.Geo.GeoPoint(l.Lat, l.Lon, l.AccuracyM) : null,
         DeclaredCategory = string.IsNullOrEmpty(request.DeclaredCategory) ? null : request.DeclaredCategory,
         Description = request.Description,
         Channel = (ReportChannel)(int)request.Channel,

@@ -258,7 +258,7 @@ public class TriagePipelineTests
         public void Run(Memory<float> input, Span<float> output, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _entered);
-            Gate?.Wait(TimeSpan.FromSeconds(30));
+            Gate?.Wait(TimeSpan.FromSeconds(30), cancellationToken);
             Interlocked.Increment(ref _runs);
             output.Fill(1);
         }

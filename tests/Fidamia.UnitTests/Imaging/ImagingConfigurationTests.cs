@@ -1,0 +1,45 @@
+using Fidamia.Imaging;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.PixelFormats;
+using static Fidamia.UnitTests.Imaging.TestImages;
+
+namespace Fidamia.UnitTests.Imaging;
+
+public sealed class ImagingConfigurationTests
+{
+    [Fact]
+    public void Create_Default_RegistersOnlyJpegPngAndWebp()
+    {
+        var configuration = ImagingConfiguration.Create();
+
+        Assert.Equal(["JPEG", "PNG", "Webp"], configuration.ImageFormats.Select(f => f.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Create_Default_CannotDecodeGifThatImageSharpDefaultCan()
+    {
+        using var image = Noise(8, 8, seed: 30);
+        var gif = Encode(image, new GifEncoder());
+        using (var decodedByDefault = Image.Load<Rgb24>(Configuration.Default, gif))
+        {
+            Assert.Equal(8, decodedByDefault.Width);
+        }
+
+        var configuration = ImagingConfiguration.Create();
+
+        Assert.Null(Image.Identify(configuration, gif, out var format));
+        Assert.Null(format);
+        Assert.Throws<UnknownImageFormatException>(() => Image.Load<Rgb24>(configuration, gif));
+    }
+
+    [Fact]
+    public void Create_WithAllocator_UsesIt()
+    {
+        var allocator = new CountingMemoryAllocator();
+
+        var configuration = ImagingConfiguration.Create(allocator);
+
+        Assert.Same(allocator, configuration.MemoryAllocator);
+    }
+}
