@@ -17,7 +17,7 @@ internal static class TriageCommand
 
     public static Command Create()
     {
-        var server = new Option<Uri>("--server") { Description = "The service's gRPC address", DefaultValueFactory = _ => new Uri("http://127.0.0.1:5080") };
+        var server = new Option<string>("--server") { Description = "The service's gRPC address", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var photo = new Option<FileInfo>("--photo") { Description = "JPEG, PNG or WebP photo", Required = true };
         var lat = new Option<double>("--lat") { Description = "Declared latitude (WGS84 degrees)", Required = true };
         var lon = new Option<double>("--lon") { Description = "Declared longitude (WGS84 degrees)", Required = true };
@@ -35,6 +35,12 @@ internal static class TriageCommand
         };
         command.SetAction(async (result, cancellationToken) =>
         {
+            if (!Uri.TryCreate(result.GetValue(server), UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
+            {
+                await Console.Error.WriteLineAsync($"error: --server must be an http:// or https:// address, not '{result.GetValue(server)}'");
+                return ExitUsage;
+            }
+
             var file = result.GetValue(photo)!;
             if (!file.Exists)
             {
@@ -52,7 +58,7 @@ internal static class TriageCommand
                 Channel = ParseChannel(result.GetValue(channel)!),
                 ReportedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
             };
-            return await SendAsync(result.GetValue(server)!, request, TimeSpan.FromSeconds(result.GetValue(timeout)), cancellationToken);
+            return await SendAsync(address, request, TimeSpan.FromSeconds(result.GetValue(timeout)), cancellationToken);
         });
         return command;
     }
