@@ -8,6 +8,7 @@ namespace Fidamia.IntegrationTests;
 public sealed class LearningEndToEndTests : IAsyncLifetime
 {
     private readonly string _seed = Directory.CreateTempSubdirectory("fidamia-seed-").FullName;
+    private readonly string _data = Directory.CreateTempSubdirectory("fidamia-data-").FullName;
 
     public Task InitializeAsync()
     {
@@ -24,6 +25,7 @@ public sealed class LearningEndToEndTests : IAsyncLifetime
     public Task DisposeAsync()
     {
         Directory.Delete(_seed, recursive: true);
+        Directory.Delete(_data, recursive: true);
         return Task.CompletedTask;
     }
 
@@ -39,8 +41,8 @@ public sealed class LearningEndToEndTests : IAsyncLifetime
     [SharedDataFact]
     public async Task Triage_AnotherViewOfASeededScene_IsRoutedAndTheUnrelatedPhotoIsNot()
     {
-        await using var server = await ServerProcess.StartAsync(
-            $"--Gis:Communes:Path={SharedData.Gis("amp-communes.geojson")}", $"--Prototypes:SeedPath={_seed}");
+        var communes = $"--Gis:Communes:Path={SharedData.Gis("amp-communes.geojson")}";
+        await using var server = await ServerProcess.StartAsync(communes, $"--DataDirectory={_data}", $"--Prototypes:SeedPath={_seed}");
 
         var learnt = await server.Client.TriageAsync(Request(TestPhotos.View("graf1.png", 3), "graffiti"));
         var unrelated = await server.Client.TriageAsync(Request(TestPhotos.Shared("chelsea.png"), ""));
@@ -51,7 +53,24 @@ public sealed class LearningEndToEndTests : IAsyncLifetime
         Assert.Contains(learnt.Explanation, e => e.StartsWith("image: closest to 'graffiti'", StringComparison.Ordinal));
         Assert.Equal(TriageStatus.NeedsReview, unrelated.Status);
         Assert.Contains(unrelated.Explanation, e => e.Contains("resembles no learnt label", StringComparison.Ordinal));
-        Assert.True(File.Exists(Path.Combine(server.DataDirectory, "prototypes", "resnet18.json")));
+        Assert.True(File.Exists(Path.Combine(_data, "prototypes", "resnet18.json")));
+    }
+
+    [SharedDataFact]
+    public async Task Start_AfterSeeding_RemembersWhatItLearntWithoutTheSeedFolder()
+    {
+        var communes = $"--Gis:Communes:Path={SharedData.Gis("amp-communes.geojson")}";
+        await using (var seeding = await ServerProcess.StartAsync(communes, $"--DataDirectory={_data}", $"--Prototypes:SeedPath={_seed}"))
+        {
+            Assert.Contains("Seeded 9 new examples", seeding.Output, StringComparison.Ordinal);
+        }
+
+        await using var restarted = await ServerProcess.StartAsync(communes, $"--DataDirectory={_data}");
+        var response = await restarted.Client.TriageAsync(Request(TestPhotos.View("grass.png", 3), "vegetation"));
+
+        Assert.Contains("9 examples", restarted.Output, StringComparison.Ordinal);
+        Assert.Equal(TriageStatus.Routed, response.Status);
+        Assert.Equal("vegetation", response.Label.Code);
     }
 
     private static TriageRequest Request(byte[] photo, string declared) => new()

@@ -56,7 +56,8 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
                     ? Build(Code.DeadlineExceeded, "The deadline passed before the report was triaged")
                     : Build(Code.Cancelled, "The call was cancelled before the report was triaged");
             default:
-                var traceId = Activity.Current?.TraceId.ToString() ?? context.GetHttpContext().TraceIdentifier;
+                // The caller quotes this id; the log line below carries the same one with the exception.
+                var traceId = (Activity.Current?.TraceId ?? ActivityTraceId.CreateRandom()).ToHexString();
                 LogUnexpected(logger, exception, context.Method, traceId);
                 return Build(Code.Internal, $"Internal error; the report was not triaged (trace {traceId})");
         }
