@@ -53,6 +53,7 @@ public static class CoreHostingExtensions
         services.AddSingleton<IQueueRouter, FamilyTerritoryRouter>();
         services.AddSingleton(sp => new PrototypeStore(sp.GetRequiredService<DataDirectory>().Combine("prototypes")));
         services.AddSingleton(CreateScorer);
+        services.AddSingleton<PhotoModelRunner>();
         services.AddSingleton<TriagePipeline>();
         services.AddHostedService<PrototypeSeeder>();
         return builder;

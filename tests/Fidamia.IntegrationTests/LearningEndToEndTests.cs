@@ -1,6 +1,5 @@
 using Fidamia.Protos.V1;
 using Fidamia.Tests;
-using Google.Protobuf;
 
 namespace Fidamia.IntegrationTests;
 
@@ -44,8 +43,8 @@ public sealed class LearningEndToEndTests : IAsyncLifetime
         var communes = $"--Gis:Communes:Path={SharedData.Gis("amp-communes.geojson")}";
         await using var server = await ServerProcess.StartAsync(communes, $"--DataDirectory={_data}", $"--Prototypes:SeedPath={_seed}");
 
-        var learnt = await server.Client.TriageAsync(Request(TestPhotos.View("graf1.png", 3), "graffiti"));
-        var unrelated = await server.Client.TriageAsync(Request(TestPhotos.Shared("chelsea.png"), ""));
+        var learnt = await server.Client.TriageAsync(Requests.Report(TestPhotos.View("graf1.png", 3), declared: "graffiti"));
+        var unrelated = await server.Client.TriageAsync(Requests.Report(TestPhotos.Shared("chelsea.png"), declared: ""));
 
         Assert.Equal(TriageStatus.Routed, learnt.Status);
         Assert.Equal("graffiti", learnt.Label.Code);
@@ -66,19 +65,10 @@ public sealed class LearningEndToEndTests : IAsyncLifetime
         }
 
         await using var restarted = await ServerProcess.StartAsync(communes, $"--DataDirectory={_data}");
-        var response = await restarted.Client.TriageAsync(Request(TestPhotos.View("grass.png", 3), "vegetation"));
+        var response = await restarted.Client.TriageAsync(Requests.Report(TestPhotos.View("grass.png", 3), declared: "vegetation"));
 
         Assert.Contains("9 examples", restarted.Output, StringComparison.Ordinal);
         Assert.Equal(TriageStatus.Routed, response.Status);
         Assert.Equal("vegetation", response.Label.Code);
     }
-
-    private static TriageRequest Request(byte[] photo, string declared) => new()
-    {
-        ReportId = Guid.NewGuid().ToString("N"),
-        Photo = ByteString.CopyFrom(photo),
-        Location = new GeoPoint { Lat = 43.2965, Lon = 5.3698 },
-        DeclaredCategory = declared,
-        Channel = Channel.Web,
-    };
 }

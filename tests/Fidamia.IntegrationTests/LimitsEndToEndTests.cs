@@ -1,6 +1,5 @@
 using Fidamia.Protos.V1;
 using Fidamia.Tests;
-using Google.Protobuf;
 using Grpc.Core;
 
 namespace Fidamia.IntegrationTests;
@@ -17,21 +16,13 @@ public class LimitsEndToEndTests
         var over = TestPhotos.Shared("leuvenA.jpg"); // 325 KB: over the limit, within gRPC's allowance for the other fields
         var large = TestPhotos.Shared("graf1.png"); // 951 KB: over gRPC's receive limit
 
-        var tooLarge = await Assert.ThrowsAsync<RpcException>(() => server.Client.TriageAsync(Request(large)).ResponseAsync);
-        var overLimit = await Assert.ThrowsAsync<RpcException>(() => server.Client.TriageAsync(Request(over)).ResponseAsync);
-        var accepted = await server.Client.TriageAsync(Request(small));
+        var tooLarge = await Assert.ThrowsAsync<RpcException>(() => server.Client.TriageAsync(Requests.Report(large)).ResponseAsync);
+        var overLimit = await Assert.ThrowsAsync<RpcException>(() => server.Client.TriageAsync(Requests.Report(over)).ResponseAsync);
+        var accepted = await server.Client.TriageAsync(Requests.Report(small));
 
         Assert.Equal(StatusCode.ResourceExhausted, tooLarge.StatusCode);
         Assert.Equal(StatusCode.InvalidArgument, overLimit.StatusCode);
         Assert.Contains("photo", overLimit.Status.Detail, StringComparison.Ordinal);
         Assert.Equal("jpeg", accepted.Photo.Format);
     }
-
-    private static TriageRequest Request(byte[] photo) => new()
-    {
-        ReportId = Guid.NewGuid().ToString("N"),
-        Photo = ByteString.CopyFrom(photo),
-        Location = new GeoPoint { Lat = 43.2965, Lon = 5.3698 },
-        Channel = Channel.Agent,
-    };
 }

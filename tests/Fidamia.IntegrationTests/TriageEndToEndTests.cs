@@ -1,6 +1,5 @@
 using Fidamia.Protos.V1;
 using Fidamia.Tests;
-using Google.Protobuf;
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Health.V1;
@@ -12,18 +11,8 @@ public class TriageEndToEndTests(ServerFixture fixture)
 {
     private const double LeuvenLat = 50.8715278;
     private const double LeuvenLon = 4.6969833;
-    private static int s_counter;
 
     private TriageService.TriageServiceClient Client => fixture.Server.Client;
-
-    private static TriageRequest Request(byte[] photo, double lat = 43.2965, double lon = 5.3698, string declared = "") => new()
-    {
-        ReportId = $"it-{Interlocked.Increment(ref s_counter)}-{Guid.NewGuid():N}",
-        Photo = ByteString.CopyFrom(photo),
-        Location = new GeoPoint { Lat = lat, Lon = lon, AccuracyM = 10 },
-        DeclaredCategory = declared,
-        Channel = Channel.App,
-    };
 
     private static BadRequest.Types.FieldViolation[] Violations(RpcException ex) =>
         ex.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations.ToArray() ?? [];
@@ -31,7 +20,7 @@ public class TriageEndToEndTests(ServerFixture fixture)
     [SharedDataFact]
     public async Task Triage_LeuvenPhotoDeclaredInMarseille_ReportsItsExifPositionAbout844KmAway()
     {
-        var response = await Client.TriageAsync(Request(TestPhotos.Shared("leuvenA.jpg"), declared: "trottoir"));
+        var response = await Client.TriageAsync(Requests.Report(TestPhotos.Shared("leuvenA.jpg"), declared: "trottoir"));
 
         Assert.Equal(LeuvenLat, response.Photo.ExifLocation.Lat, 6);
         Assert.Equal(LeuvenLon, response.Photo.ExifLocation.Lon, 6);
@@ -51,7 +40,7 @@ public class TriageEndToEndTests(ServerFixture fixture)
     public async Task Triage_LeuvenPhotoDeclaredAtItsExifPoint_IsOutsideTheTerritory()
     {
         var ex = await Assert.ThrowsAsync<RpcException>(() =>
-            Client.TriageAsync(Request(TestPhotos.Shared("leuvenA.jpg"), LeuvenLat, LeuvenLon)).ResponseAsync);
+            Client.TriageAsync(Requests.Report(TestPhotos.Shared("leuvenA.jpg"), LeuvenLat, LeuvenLon)).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         var violation = Assert.Single(Violations(ex));
@@ -75,7 +64,7 @@ public class TriageEndToEndTests(ServerFixture fixture)
             _ => Enumerable.Range(0, 5000).Select(i => (byte)(i * 7919 % 251)).ToArray(),
         };
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => Client.TriageAsync(Request(photo)).ResponseAsync);
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Client.TriageAsync(Requests.Report(photo)).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.Equal("photo", Assert.Single(Violations(ex)).Field);
@@ -86,7 +75,7 @@ public class TriageEndToEndTests(ServerFixture fixture)
     {
         var before = fixture.Server.PeakResidentBytes();
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => Client.TriageAsync(Request(TestPhotos.PngClaiming(40_000))).ResponseAsync);
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Client.TriageAsync(Requests.Report(TestPhotos.PngClaiming(40_000))).ResponseAsync);
 
         Assert.Contains("1600", Assert.Single(Violations(ex)).Description, StringComparison.Ordinal);
         // The pixels would take 4.8 GB; the peak resident size of the server must not move by a fraction of that.
@@ -108,7 +97,7 @@ public class TriageEndToEndTests(ServerFixture fixture)
         var photo = TestPhotos.LargeNoisePng(1300);
         Assert.True(photo.Length > 4 * 1024 * 1024);
 
-        var response = await Client.TriageAsync(Request(photo));
+        var response = await Client.TriageAsync(Requests.Report(photo));
 
         Assert.Equal(("png", 1300, 1300), (response.Photo.Format, response.Photo.Width, response.Photo.Height));
     }
@@ -116,7 +105,7 @@ public class TriageEndToEndTests(ServerFixture fixture)
     [SharedDataFact]
     public async Task Triage_SameReportTwice_GivesTheSameAnswerAndADifferentReportUnderItsIdIsRefused()
     {
-        var request = Request(TestPhotos.Shared("building.jpg"), declared: "graffiti");
+        var request = Requests.Report(TestPhotos.Shared("building.jpg"), declared: "graffiti");
 
         var first = await Client.TriageAsync(request);
         var second = await Client.TriageAsync(request);
@@ -131,7 +120,7 @@ public class TriageEndToEndTests(ServerFixture fixture)
     [SharedDataFact]
     public async Task Triage_ColdServiceWithDeclaredCategory_GoesToReviewWithTheDeclaredLabel()
     {
-        var response = await Client.TriageAsync(Request(TestPhotos.Shared("building.jpg"), 43.5297, 5.4474, "graffiti"));
+        var response = await Client.TriageAsync(Requests.Report(TestPhotos.Shared("building.jpg"), 43.5297, 5.4474, "graffiti"));
 
         Assert.Equal(TriageStatus.NeedsReview, response.Status);
         Assert.Equal("graffiti", response.Label.Code);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -28,8 +27,7 @@ public sealed class TriagePipeline
 {
     private readonly ReportValidator _validator;
     private readonly ILocator _locator;
-    private readonly IPhotoDecoder _decoder;
-    private readonly IImageModel _model;
+    private readonly PhotoModelRunner _runner;
     private readonly IImageScorer _scorer;
     private readonly IContextPrior _contextPrior;
     private readonly EvidenceFusion _fusion;
@@ -43,8 +41,7 @@ public sealed class TriagePipeline
     public TriagePipeline(
         ReportValidator validator,
         ILocator locator,
-        IPhotoDecoder decoder,
-        IImageModel model,
+        PhotoModelRunner runner,
         IImageScorer scorer,
         IContextPrior contextPrior,
         EvidenceFusion fusion,
@@ -56,8 +53,7 @@ public sealed class TriagePipeline
     {
         _validator = validator;
         _locator = locator;
-        _decoder = decoder;
-        _model = model;
+        _runner = runner;
         _scorer = scorer;
         _contextPrior = contextPrior;
         _fusion = fusion;
@@ -146,37 +142,15 @@ public sealed class TriagePipeline
     private TriageDecision Run(TriageReport report, CancellationToken cancellationToken)
     {
         using var activity = FidamiaMetrics.ActivitySource.StartActivity("triage");
-        var descriptor = _model.Descriptor;
-        var spec = descriptor.Input;
         var location = report.Location!.Value;
 
         var context = Stage("locate", () => _locator.Locate(location))
             ?? throw new InvalidReportException("location", "is outside the served territory (no commune of the Métropole contains it)");
 
-        var buffer = ArrayPool<float>.Shared.Rent(spec.Length);
-        PhotoMetadata photo;
-        var output = new float[descriptor.OutputLength];
-        try
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            using (var decoded = Stage("decode", () => _decoder.Decode(report.Photo, spec, cancellationToken)))
-            {
-                photo = decoded.Metadata;
-                cancellationToken.ThrowIfCancellationRequested();
-                Stage("preprocess", () => decoded.WriteTensor(spec, buffer.AsSpan(0, spec.Length)));
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            Stage("infer", () => _model.Run(buffer.AsMemory(0, spec.Length), output, cancellationToken));
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(buffer);
-        }
-
+        var (photo, output) = _runner.Run(report.Photo, cancellationToken);
         var evidence = Stage("score", () => _scorer.Score(output));
         var posterior = _fusion.Fuse(evidence, _contextPrior.For(context), report.DeclaredCategory);
-        return Decide(report, location, context, photo, posterior, descriptor);
+        return Decide(report, location, context, photo, posterior, _runner.Model);
     }
 
     private TriageDecision Decide(
@@ -256,12 +230,6 @@ public sealed class TriagePipeline
             _metrics.StageCompleted(name, Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
     }
-
-    private void Stage(string name, Action stage) => Stage(name, () =>
-    {
-        stage();
-        return true;
-    });
 
     /// <summary>A digest of everything the caller sent, to tell a retry from a different report under the same id.</summary>
     private static byte[] Fingerprint(TriageReport report)

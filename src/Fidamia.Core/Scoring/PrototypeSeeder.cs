@@ -1,9 +1,7 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using Fidamia.Core.Diagnostics;
 using Fidamia.Core.Errors;
-using Fidamia.Core.Imaging;
-using Fidamia.Core.Models;
+using Fidamia.Core.Pipeline;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,9 +16,8 @@ namespace Fidamia.Core.Scoring;
 public sealed class PrototypeSeeder(
     IOptions<PrototypeOptions> options,
     Taxonomy.Taxonomy taxonomy,
-    IImageModel model,
+    PhotoModelRunner runner,
     IImageScorer scorer,
-    IPhotoDecoder decoder,
     PrototypeStore store,
     ILogger<PrototypeSeeder> logger) : IHostedService
 {
@@ -33,7 +30,7 @@ public sealed class PrototypeSeeder(
             return Task.CompletedTask;
         }
 
-        Log.PrototypesLoaded(logger, model.Descriptor.Name, memory.Count, memory.CountsByLabel.Count);
+        Log.PrototypesLoaded(logger, runner.Model.Name, memory.Count, memory.CountsByLabel.Count);
         if (string.IsNullOrEmpty(options.Value.SeedPath))
         {
             return Task.CompletedTask;
@@ -68,7 +65,7 @@ public sealed class PrototypeSeeder(
 
                 try
                 {
-                    examples.Add(new PrototypeExample(id, code, Embed(bytes, cancellationToken)));
+                    examples.Add(new PrototypeExample(id, code, runner.Run(bytes, cancellationToken).Output));
                 }
                 catch (InvalidReportException ex)
                 {
@@ -80,7 +77,7 @@ public sealed class PrototypeSeeder(
         var added = memory.Add(examples);
         if (added > 0)
         {
-            store.Save(model.Descriptor.Name, memory.Examples);
+            store.Save(runner.Model.Name, memory.Examples);
         }
 
         Log.PrototypesSeeded(logger, added, root, skipped);
@@ -88,22 +85,4 @@ public sealed class PrototypeSeeder(
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    private float[] Embed(byte[] photo, CancellationToken cancellationToken)
-    {
-        var descriptor = model.Descriptor;
-        var buffer = ArrayPool<float>.Shared.Rent(descriptor.Input.Length);
-        try
-        {
-            using var decoded = decoder.Decode(photo, descriptor.Input, cancellationToken);
-            decoded.WriteTensor(descriptor.Input, buffer.AsSpan(0, descriptor.Input.Length));
-            var output = new float[descriptor.OutputLength];
-            model.Run(buffer.AsMemory(0, descriptor.Input.Length), output, cancellationToken);
-            return output;
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(buffer);
-        }
-    }
 }

@@ -35,18 +35,18 @@ public class TriagePipelineTests
     {
         _model.Thresholds = modelThresholds ?? [];
         var options = Options.Create(new TriageOptions());
+        var metrics = new FidamiaMetrics(new TestMeterFactory());
         return new TriagePipeline(
             new ReportValidator(_taxonomy, TimeProvider.System),
             new FakeLocator(),
-            _decoder,
-            _model,
+            new PhotoModelRunner(_decoder, _model, metrics),
             new FixedScorer(() => _evidence),
             new NeutralContextPrior(_taxonomy),
             new EvidenceFusion(_taxonomy, options),
             new FamilyTerritoryRouter(),
             _taxonomy,
             options,
-            new FidamiaMetrics(new TestMeterFactory()),
+            metrics,
             NullLogger<TriagePipeline>.Instance);
     }
 
