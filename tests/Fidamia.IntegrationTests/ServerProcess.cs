@@ -80,8 +80,13 @@ public sealed partial class ServerProcess : IAsyncDisposable
         var server = new ServerProcess(process, dataDirectory);
         process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
-        process.Exited += (_, _) => server._listening.TrySetException(
-            new InvalidOperationException($"the server exited with {process.ExitCode} before listening:\n{server.Output}"));
+        process.Exited += (_, _) => _ = Task.Run(async () =>
+        {
+            // Exited can fire before the last lines are read; WaitForExitAsync waits for the end of both streams.
+            await process.WaitForExitAsync();
+            server._listening.TrySetException(
+                new InvalidOperationException($"the server exited with {process.ExitCode} before listening:\n{server.Output}"));
+        });
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
