@@ -1,4 +1,5 @@
 using System.Globalization;
+using Fidamia.Core.Context;
 using Fidamia.Core.Scoring;
 using Microsoft.Extensions.Options;
 
@@ -13,15 +14,16 @@ public sealed class EvidenceFusion(Taxonomy.Taxonomy taxonomy, IOptions<TriageOp
 {
     private readonly TriageOptions _options = options.Value;
 
-    public Posterior Fuse(ImageEvidence image, IReadOnlyList<double> contextPrior, string? declaredCategory)
+    public Posterior Fuse(ImageEvidence image, ContextPrior contextPrior, string? declaredCategory)
     {
         var n = taxonomy.Count;
-        if (image.Probabilities.Length != n || contextPrior.Count != n)
+        if (image.Probabilities.Length != n || contextPrior.Multipliers.Count != n)
         {
             throw new ArgumentException("evidence vectors must have one entry per taxonomy label");
         }
 
         var explanation = new List<string>(image.Explanation);
+        explanation.AddRange(contextPrior.Explanation);
         var declared = declaredCategory is { Length: > 0 } code ? taxonomy.Find(code) : null;
         var rho = _options.DeclaredCategoryReliability;
         var floor = _options.ImageFloor;
@@ -31,7 +33,7 @@ public sealed class EvidenceFusion(Taxonomy.Taxonomy taxonomy, IOptions<TriageOp
         {
             // The floor keeps a label the image rules out within reach of strong other evidence.
             var p = ((1 - floor) * image.Probabilities[i]) + (floor / n);
-            p *= contextPrior[i];
+            p *= contextPrior.Multipliers[i];
             if (declared is not null)
             {
                 p *= i == declared.Index ? rho : (1 - rho) / (n - 1);

@@ -164,10 +164,14 @@ public sealed class TriagePipeline
         var (label, confidence) = ranked[0];
         var threshold = model.Thresholds.TryGetValue(label.Code, out var t) ? t : label.Threshold ?? _options.DefaultThreshold;
 
-        var explanation = new List<string>(posterior.Explanation)
+        var explanation = new List<string>(posterior.Explanation);
+        explanation.AddRange(context.Matches.Count > 0
+            ? context.Matches.Select(m => "layer " + m)
+            : [$"context: commune {context.Commune.Name} ({context.Commune.Insee}), territory {context.Territory}"]);
+        if (context.NearBoundaryM is { } nearBoundary)
         {
-            $"context: commune {context.Commune.Name} ({context.Commune.Insee}), territory {context.Territory}",
-        };
+            explanation.Add(Invariant($"context: {nearBoundary:0} m from a commune boundary; the commune may need confirming"));
+        }
 
         double? exifDistance = photo.ExifLocation is { } exif ? Geodesy.HaversineMeters(location, exif) : null;
         var exifFarAway = exifDistance > _options.MaxExifDistanceM;
@@ -179,17 +183,17 @@ public sealed class TriagePipeline
         var routed = !exifFarAway && confidence >= threshold;
         explanation.Add(Invariant($"decision: '{label.Code}' at {confidence:0.00} {(confidence >= threshold ? ">=" : "<")} threshold {threshold:0.00}"));
 
-        var assignment = _router.Route(label, context);
+        var assignment = _router.Route(new RouteRequest(label, context, report.Channel));
         QueueRef queue;
         if (routed)
         {
             queue = assignment.Queue;
-            explanation.Add(assignment.Reason);
+            explanation.AddRange(assignment.Explanation);
         }
         else
         {
             queue = new QueueRef(_options.ReviewQueueId, _options.ReviewQueueName);
-            explanation.Add($"queue: operators' review ({queue.Id}); would otherwise go to {assignment.Queue.Id}");
+            explanation.Add($"queue: operators' review ({queue.Id}); would otherwise go to {assignment.Queue.Id} by rule {assignment.Rule}");
         }
 
         return new TriageDecision

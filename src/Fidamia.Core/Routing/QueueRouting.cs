@@ -1,38 +1,44 @@
-using System.Text;
 using Fidamia.Core.Location;
+using Fidamia.Core.Reports;
 using Fidamia.Core.Taxonomy;
 
 namespace Fidamia.Core.Routing;
 
 public sealed record QueueRef(string Id, string Name);
 
-/// <summary>The queue a label goes to at a place, and why.</summary>
-public sealed record QueueAssignment(QueueRef Queue, string Reason);
+/// <summary>What routing looks at: the label, the place, and how the report came in.</summary>
+public sealed record RouteRequest(TaxonomyLabel Label, LocationContext Context, ReportChannel Channel);
+
+/// <summary>The queue a report goes to, the rule that chose it, and why.</summary>
+/// <param name="Rule">The rule's id, or its position (e.g. "#3") when it has none; "default" for the default queue.</param>
+public sealed record QueueAssignment(QueueRef Queue, string Rule, IReadOnlyList<string> Explanation);
 
 public interface IQueueRouter
 {
-    QueueAssignment Route(TaxonomyLabel label, LocationContext context);
+    QueueAssignment Route(RouteRequest request);
 }
 
 /// <summary>
 /// Routes by the label's family and the territory of the point: <c>{family}.{territory}</c>,
-/// e.g. <c>voirie.marseille-provence</c>. The rules engine replaces it.
+/// e.g. <c>voirie.marseille-provence</c>. Serves when no rules file is configured.
 /// </summary>
 public sealed class FamilyTerritoryRouter : IQueueRouter
 {
-    public QueueAssignment Route(TaxonomyLabel label, LocationContext context)
+    public QueueAssignment Route(RouteRequest request)
     {
-        var id = $"{label.Family.Code}.{Slug(context.Territory)}";
-        var name = $"{label.Family.Name} – {context.Territory}";
+        var family = request.Label.Family;
+        var territory = request.Context.Territory;
+        var id = $"{family.Code}.{Slug(territory)}";
         return new QueueAssignment(
-            new QueueRef(id, name),
-            $"queue: family '{label.Family.Code}' in territory '{context.Territory}' → {id}");
+            new QueueRef(id, $"{family.Name} – {territory}"),
+            "family-territory",
+            [$"queue: family '{family.Code}' in territory '{territory}' → {id} (no rules file: family and territory)"]);
     }
 
     /// <summary>Lower-case ASCII words joined by hyphens: "Pays d'Aubagne et de l'Étoile" → "pays-d-aubagne-et-de-l-etoile".</summary>
     public static string Slug(string text)
     {
-        var builder = new StringBuilder(text.Length);
+        var builder = new System.Text.StringBuilder(text.Length);
         foreach (var raw in text)
         {
             // Folded by hand: the service runs with invariant globalization (no ICU to normalise with).

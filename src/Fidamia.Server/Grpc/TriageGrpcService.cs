@@ -41,11 +41,7 @@ public sealed class TriageGrpcService(TriagePipeline pipeline) : TriageService.T
             Label = new Label { Code = decision.Label.Code, Name = decision.Label.Name },
             Confidence = decision.Confidence,
             Queue = new Queue { Id = decision.Queue.Id, Name = decision.Queue.Name },
-            Context = new Context
-            {
-                Commune = new Commune { Insee = decision.Context.Commune.Insee, Name = decision.Context.Commune.Name },
-                Territory = decision.Context.Territory,
-            },
+            Context = ToProto(decision.Context),
             Photo = new PhotoInfo
             {
                 Width = decision.Photo.Width,
@@ -68,6 +64,28 @@ public sealed class TriageGrpcService(TriagePipeline pipeline) : TriageService.T
         response.Candidates.AddRange(decision.Candidates.Select(c => new Candidate { Code = c.Code, Score = c.Score }));
         response.Explanation.AddRange(decision.Explanation);
         return response;
+    }
+
+    private static Context ToProto(Core.Location.LocationContext context)
+    {
+        var proto = new Context
+        {
+            Commune = new Commune { Insee = context.Commune.Insee, Name = context.Commune.Name },
+            Territory = context.Territory,
+            Arrondissement = context.Arrondissement?.Insee ?? "",
+        };
+        proto.Zones.AddRange(context.Zones.Select(z => new Zone { Layer = z.Layer, Id = z.Id, Type = z.Type, Name = z.Name }));
+        if (context.Road is { } road)
+        {
+            proto.Road = new Road { Id = road.Id, Name = road.Name, Owner = road.Owner, DistanceM = road.DistanceM };
+        }
+
+        if (context.NearBoundaryM is { } nearBoundary)
+        {
+            proto.NearBoundaryM = nearBoundary;
+        }
+
+        return proto;
     }
 
     private static DateTimeOffset ToDateTimeOffset(Timestamp timestamp)

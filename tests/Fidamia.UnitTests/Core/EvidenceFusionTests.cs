@@ -1,4 +1,5 @@
 using Fidamia.Core;
+using Fidamia.Core.Context;
 using Fidamia.Core.Fusion;
 using Fidamia.Core.Scoring;
 using Microsoft.Extensions.Options;
@@ -7,7 +8,7 @@ namespace Fidamia.UnitTests.Core;
 
 public class EvidenceFusionTests
 {
-    private static readonly double[] Neutral = [1, 1, 1, 1];
+    private static readonly ContextPrior Neutral = new([1, 1, 1, 1], []);
 
     private static EvidenceFusion Fusion(double rho = 0.7, double floor = 0) =>
         new(TestTaxonomy.Small(), Options.Create(new TriageOptions { DeclaredCategoryReliability = rho, ImageFloor = floor }));
@@ -29,7 +30,7 @@ public class EvidenceFusionTests
         // = (0.05, 0.28, 0.02, 0.01) / 0.36
         var image = new ImageEvidence([0.5, 0.2, 0.2, 0.1], true, []);
 
-        var posterior = Fusion().Fuse(image, [1, 2, 1, 1], "trottoir");
+        var posterior = Fusion().Fuse(image, new ContextPrior([1, 2, 1, 1], ["context prior: test"]), "trottoir");
 
         Assert.Equal(0.05 / 0.36, posterior.Probabilities[0], 12);
         Assert.Equal(0.28 / 0.36, posterior.Probabilities[1], 12);

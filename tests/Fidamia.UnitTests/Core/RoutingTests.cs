@@ -1,5 +1,6 @@
 using Fidamia.Core.Geo;
 using Fidamia.Core.Location;
+using Fidamia.Core.Reports;
 using Fidamia.Core.Routing;
 
 namespace Fidamia.UnitTests.Core;
@@ -22,11 +23,11 @@ public class RoutingTests
         var taxonomy = TestTaxonomy.Small();
         var context = new LocationContext(new CommuneRef("13005", "Aubagne"), "Pays d'Aubagne et de l'Étoile");
 
-        var assignment = new FamilyTerritoryRouter().Route(taxonomy.Find("graffiti")!, context);
+        var assignment = new FamilyTerritoryRouter().Route(new RouteRequest(taxonomy.Find("graffiti")!, context, ReportChannel.Web));
 
         Assert.Equal("proprete.pays-d-aubagne-et-de-l-etoile", assignment.Queue.Id);
         Assert.Equal("Propreté – Pays d'Aubagne et de l'Étoile", assignment.Queue.Name);
-        Assert.Contains("proprete", assignment.Reason, StringComparison.Ordinal);
+        Assert.Contains("proprete", Assert.Single(assignment.Explanation), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public class TriagePipelineTests
             new FakeLocator(),
             new PhotoModelRunner(_decoder, _model, metrics),
             new FixedScorer(() => _evidence),
-            new NeutralContextPrior(_taxonomy),
+            new ConfiguredContextPrior(_taxonomy, Options.Create(new ContextPriorOptions())),
             new EvidenceFusion(_taxonomy, options),
             new FamilyTerritoryRouter(),
             _taxonomy,
