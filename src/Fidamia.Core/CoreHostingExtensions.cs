@@ -27,11 +27,7 @@ public static class CoreHostingExtensions
     public static IHostApplicationBuilder AddFidamiaCore(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<TriageOptions>()
-            .Bind(builder.Configuration.GetSection(TriageOptions.SectionName))
-            .ValidateDataAnnotations()
-            .Validate(o => o.TaxonomyPath is null || File.Exists(o.TaxonomyPath), "Triage:TaxonomyPath names no file")
-            .ValidateOnStart();
+        builder.AddFidamiaTaxonomy();
         services.AddOptions<PrototypeOptions>()
             .Bind(builder.Configuration.GetSection(PrototypeOptions.SectionName))
             .ValidateDataAnnotations()
@@ -41,23 +37,35 @@ public static class CoreHostingExtensions
         var dataDirectory = builder.Configuration[DataDirectory.ConfigurationKey];
         services.AddSingleton(new DataDirectory(Path.GetFullPath(string.IsNullOrEmpty(dataDirectory) ? "data" : dataDirectory)));
 
-        services.AddSingleton(sp =>
-        {
-            var path = sp.GetRequiredService<IOptions<TriageOptions>>().Value.TaxonomyPath;
-            return Taxonomy.Taxonomy.Load(string.IsNullOrEmpty(path) ? Path.Combine(AppContext.BaseDirectory, "taxonomy.json") : path);
-        });
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<FidamiaMetrics>();
         services.AddSingleton<ReportValidator>();
         services.AddSingleton<EvidenceFusion>();
-        services.AddOptions<ContextPriorOptions>().Bind(builder.Configuration.GetSection(ContextPriorOptions.SectionName));
-        services.AddSingleton<IContextPrior, ConfiguredContextPrior>();
         services.TryAddSingleton<IQueueRouter, FamilyTerritoryRouter>();
         services.AddSingleton(sp => new PrototypeStore(sp.GetRequiredService<DataDirectory>().Combine("prototypes")));
         services.AddSingleton(CreateScorer);
         services.AddSingleton<PhotoModelRunner>();
         services.AddSingleton<TriagePipeline>();
         services.AddHostedService<PrototypeSeeder>();
+        return builder;
+    }
+
+    /// <summary>The triage options and the taxonomy they name: all that tools routing without a photo need from Core.</summary>
+    public static IHostApplicationBuilder AddFidamiaTaxonomy(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<TriageOptions>()
+            .Bind(builder.Configuration.GetSection(TriageOptions.SectionName))
+            .ValidateDataAnnotations()
+            .Validate(o => string.IsNullOrEmpty(o.TaxonomyPath) || File.Exists(o.TaxonomyPath), "Triage:TaxonomyPath names no file")
+            .ValidateOnStart();
+        services.TryAddSingleton(sp =>
+        {
+            var path = sp.GetRequiredService<IOptions<TriageOptions>>().Value.TaxonomyPath;
+            return Taxonomy.Taxonomy.Load(string.IsNullOrEmpty(path) ? Path.Combine(AppContext.BaseDirectory, "taxonomy.json") : path);
+        });
+        services.AddOptions<ContextPriorOptions>().Bind(builder.Configuration.GetSection(ContextPriorOptions.SectionName));
+        services.TryAddSingleton<IContextPrior, ConfiguredContextPrior>();
         return builder;
     }
 
