@@ -2,6 +2,7 @@ using Fidamia.Core;
 using Fidamia.Gis;
 using Fidamia.Imaging;
 using Fidamia.Inference;
+using Fidamia.Routing;
 using Fidamia.Server;
 
 // appsettings.json ships beside the binary; relative paths in settings still resolve against the current directory.
@@ -10,6 +11,7 @@ builder.AddFidamiaCore();
 builder.AddFidamiaImaging();
 builder.AddFidamiaInference();
 builder.AddFidamiaGis();
+builder.AddFidamiaRouting();
 builder.AddFidamiaServer();
 
 var app = builder.Build();

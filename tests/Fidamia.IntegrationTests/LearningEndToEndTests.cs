@@ -48,7 +48,7 @@ public sealed class LearningEndToEndTests : IAsyncLifetime
 
         Assert.Equal(TriageStatus.Routed, learnt.Status);
         Assert.Equal("graffiti", learnt.Label.Code);
-        Assert.Equal("proprete.marseille-provence", learnt.Queue.Id);
+        Assert.Equal("proprete-marseille-provence", learnt.Queue.Id);
         Assert.Contains(learnt.Explanation, e => e.StartsWith("image: closest to 'graffiti'", StringComparison.Ordinal));
         Assert.Equal(TriageStatus.NeedsReview, unrelated.Status);
         Assert.Contains(unrelated.Explanation, e => e.Contains("resembles no learnt label", StringComparison.Ordinal));

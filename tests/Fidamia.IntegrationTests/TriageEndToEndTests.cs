@@ -127,7 +127,7 @@ public class TriageEndToEndTests(ServerFixture fixture)
         Assert.Equal("Graffiti ou tag", response.Label.Name);
         Assert.Equal(0.7, response.Confidence, 2);
         Assert.Equal(("13001", "Pays d'Aix"), (response.Context.Commune.Insee, response.Context.Territory));
-        Assert.Contains(response.Explanation, e => e.Contains("proprete.pays-d-aix", StringComparison.Ordinal));
+        Assert.Contains(response.Explanation, e => e.Contains("proprete-pays-d-aix", StringComparison.Ordinal));
         Assert.True(response.Candidates.Count >= 2);
     }
 

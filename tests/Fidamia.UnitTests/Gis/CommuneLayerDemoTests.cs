@@ -3,19 +3,19 @@ using Fidamia.Gis;
 
 namespace Fidamia.UnitTests.Gis;
 
-/// <summary>The coarse demo layer shipped in the build output (gis/demo-communes.geojson).</summary>
+/// <summary>The coarse demo communes layer shipped in the build output (gis/demo-communes.geojson).</summary>
 public sealed class CommuneLayerDemoTests
 {
-    private static readonly Lazy<CommuneLayer> Demo = new(() => new CommuneLayer(GisOptions.DemoCommunesPath));
+    private static readonly Lazy<LayerSet> Demo = new(() => GisTestLayers.Communes(GisOptions.DemoCommunesPath));
 
     [Fact]
     public void Load_DemoLayer_IsMarkedDemoWithSixTerritories()
     {
-        var layer = Demo.Value;
+        var layer = Demo.Value.Communes;
 
         Assert.True(layer.IsDemo);
         Assert.Equal(6, layer.Count);
-        Assert.Equal(Path.GetFullPath(GisOptions.DemoCommunesPath), layer.SourcePath);
+        Assert.Equal(Path.GetFullPath(GisOptions.DemoCommunesPath), layer.Source);
     }
 
     [Theory]
