@@ -1,3 +1,4 @@
+using Fidamia.Core.Files;
 using Fidamia.Core.Geo;
 using Fidamia.Core.Location;
 using Fidamia.Gis.Sources;
@@ -18,7 +19,7 @@ public sealed partial class GisLocator : ILocator, IDisposable
 {
     private readonly ILogger _logger;
     private readonly Lock _reloadLock = new();
-    private readonly List<LayerWatcher> _watchers = [];
+    private readonly List<FileChangeWatcher> _watchers = [];
     private readonly TimeSpan _debounce;
     private volatile LayerSet _current;
     private int _reloads;
@@ -102,7 +103,13 @@ public sealed partial class GisLocator : ILocator, IDisposable
 
             foreach (var layer in _current.Layers.Where(l => l.Definition.Path is not null))
             {
-                _watchers.Add(new LayerWatcher(this, layer.Name, layer.Definition.Path!, _debounce));
+                var name = layer.Name;
+                var path = layer.Definition.Path!;
+                _watchers.Add(new FileChangeWatcher(
+                    FeatureSources.FilesOf(path),
+                    _debounce,
+                    () => ReloadWatched(name),
+                    ex => LogWatchFailed(_logger, name, path, ex.Message)));
             }
         }
     }
@@ -126,6 +133,18 @@ public sealed partial class GisLocator : ILocator, IDisposable
         _disposed = true;
     }
 
+    private void ReloadWatched(string layer)
+    {
+        try
+        {
+            TryReload(layer);
+        }
+        catch (ArgumentException)
+        {
+            // The layer left the set: nothing to reload.
+        }
+    }
+
     private void LogLoaded(GisLayer layer) =>
         LogLayerLoaded(_logger, layer.Name, layer.Role.ToString().ToLowerInvariant(), layer.Source, layer.Definition.Crs, layer.Count,
             layer.IsDemo ? "demo" : "full", layer.LoadTime.TotalMilliseconds);
@@ -145,64 +164,4 @@ public sealed partial class GisLocator : ILocator, IDisposable
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "GIS layer {Layer}: watching {Path} failed: {Reason}")]
     private static partial void LogWatchFailed(ILogger logger, string layer, string path, string reason);
-
-    /// <summary>
-    /// One layer's file watcher. Editors and copies write a file in several steps, so a change only starts (or
-    /// restarts) a timer; the reload runs once the files have been quiet for the debounce period.
-    /// </summary>
-    private sealed class LayerWatcher : IDisposable
-    {
-        private readonly GisLocator _owner;
-        private readonly string _layer;
-        private readonly FileSystemWatcher _watcher;
-        private readonly Timer _timer;
-        private readonly TimeSpan _debounce;
-        private readonly HashSet<string> _files;
-
-        public LayerWatcher(GisLocator owner, string layer, string path, TimeSpan debounce)
-        {
-            _owner = owner;
-            _layer = layer;
-            _debounce = debounce;
-            _files = new HashSet<string>(FeatureSources.FilesOf(path).Select(Path.GetFileName)!, StringComparer.OrdinalIgnoreCase);
-            _timer = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
-            _watcher = new FileSystemWatcher(Path.GetDirectoryName(path)!)
-            {
-                NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
-                IncludeSubdirectories = false,
-            };
-            _watcher.Changed += OnChanged;
-            _watcher.Created += OnChanged;
-            _watcher.Renamed += OnChanged;
-            _watcher.Error += (_, e) => LogWatchFailed(_owner._logger, _layer, path, e.GetException().Message);
-            _watcher.EnableRaisingEvents = true;
-        }
-
-        public void Dispose()
-        {
-            _watcher.EnableRaisingEvents = false;
-            _watcher.Dispose();
-            _timer.Dispose();
-        }
-
-        private void OnChanged(object sender, FileSystemEventArgs e)
-        {
-            if (_files.Contains(e.Name ?? string.Empty))
-            {
-                _timer.Change(_debounce, Timeout.InfiniteTimeSpan);
-            }
-        }
-
-        private void Reload()
-        {
-            try
-            {
-                _owner.TryReload(_layer);
-            }
-            catch (ArgumentException)
-            {
-                // The layer left the set: nothing to reload.
-            }
-        }
-    }
 }

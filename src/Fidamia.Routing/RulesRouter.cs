@@ -1,3 +1,4 @@
+using Fidamia.Core.Files;
 using Fidamia.Core.Routing;
 using Fidamia.Core.Taxonomy;
 using Microsoft.Extensions.Logging;
@@ -23,9 +24,7 @@ public sealed partial class RulesRouter : IQueueRouter, IDisposable
 
     // Replaced whole on reload; readers take one reference and route with that version only.
     private volatile RuleSet _rules;
-    private FileSystemWatcher? _watcher;
-    private ITimer? _debounce;
-    private TimeSpan _debounceDelay;
+    private FileChangeWatcher? _watcher;
     private bool _disposed;
 
     /// <exception cref="RoutingRulesException">The file cannot be read or its rules are invalid.</exception>
@@ -87,21 +86,12 @@ public sealed partial class RulesRouter : IQueueRouter, IDisposable
                 return;
             }
 
-            _debounceDelay = debounce;
-            _debounce = _timeProvider.CreateTimer(_ => TryReload(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            // The directory, not the file: editors save by writing a new file and renaming it over the old one,
-            // and a Kubernetes ConfigMap swaps a "..data" link beside the file rather than touching it.
-            var watcher = new FileSystemWatcher(Path.GetDirectoryName(RulesPath)!)
-            {
-                NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
-                IncludeSubdirectories = false,
-            };
-            watcher.Changed += OnFileEvent;
-            watcher.Created += OnFileEvent;
-            watcher.Renamed += OnFileEvent;
-            watcher.Error += OnWatcherError;
-            watcher.EnableRaisingEvents = true;
-            _watcher = watcher;
+            _watcher = new FileChangeWatcher(
+                [RulesPath],
+                debounce,
+                () => TryReload(),
+                ex => LogWatcherError(_logger, RulesPath, ex.Message),
+                _timeProvider);
         }
     }
 
@@ -111,8 +101,6 @@ public sealed partial class RulesRouter : IQueueRouter, IDisposable
         {
             _watcher?.Dispose();
             _watcher = null;
-            _debounce?.Dispose();
-            _debounce = null;
         }
     }
 
@@ -124,38 +112,6 @@ public sealed partial class RulesRouter : IQueueRouter, IDisposable
         }
 
         StopWatching();
-    }
-
-    private void OnFileEvent(object sender, FileSystemEventArgs e)
-    {
-        var fileName = Path.GetFileName(RulesPath);
-        var concerned = string.Equals(e.Name, fileName, StringComparison.Ordinal)
-            || (e is RenamedEventArgs renamed && string.Equals(renamed.OldName, fileName, StringComparison.Ordinal))
-            || (e.Name?.StartsWith("..", StringComparison.Ordinal) ?? false);
-        if (concerned)
-        {
-            ScheduleReload();
-        }
-    }
-
-    private void OnWatcherError(object sender, ErrorEventArgs e)
-    {
-        // Events may have been lost (buffer overflow): reload anyway rather than miss a change.
-        LogWatcherError(_logger, RulesPath, e.GetException().Message);
-        ScheduleReload();
-    }
-
-    /// <summary>Each event pushes the reload back: it runs once, when the burst of events is over.</summary>
-    private void ScheduleReload()
-    {
-        try
-        {
-            _debounce?.Change(_debounceDelay, Timeout.InfiniteTimeSpan);
-        }
-        catch (ObjectDisposedException)
-        {
-            // An event that was already on its way when watching stopped.
-        }
     }
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Routing rules {Path} loaded: {Queues} queues, {Rules} rules")]

@@ -64,7 +64,16 @@ port=$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" { print $
 
 if ! pg_ctlcluster "$version" main status >/dev/null 2>&1; then
   log "starting cluster $version/main on port $port"
-  pg_ctlcluster "$version" main start || {
+  # The server must not inherit this script's stdout or stderr: callers read stdout with $(...), which
+  # would wait for the daemon to close it, i.e. forever. Its own log is in /var/log/postgresql.
+  # Nor any other descriptor of the caller's (a CI harness may wait for its pipes to close).
+  (
+    for fd in /proc/self/fd/*; do
+      n=${fd##*/}
+      if [ "$n" -gt 2 ] 2>/dev/null; then eval "exec $n>&-" 2>/dev/null || true; fi
+    done
+    exec pg_ctlcluster "$version" main start </dev/null >/dev/null 2>&1
+  ) || {
     tail -n 20 "/var/log/postgresql/postgresql-$version-main.log" 2>/dev/null || true
     fail "pg_ctlcluster $version main start failed (log above)"
   }
