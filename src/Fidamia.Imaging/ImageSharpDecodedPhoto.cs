@@ -60,7 +60,7 @@ internal sealed class ImageSharpDecodedPhoto : DecodedPhoto
         }
     }
 
-    private static void Validate(TensorSpec spec, Span<float> destination)
+    internal static void Validate(TensorSpec spec, Span<float> destination)
     {
         if (spec.Width <= 0 || spec.Height <= 0)
         {

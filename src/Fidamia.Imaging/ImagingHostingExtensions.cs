@@ -1,12 +1,14 @@
 using Fidamia.Core.Imaging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Fidamia.Imaging;
 
-public static class ImagingHostingExtensions
+public static partial class ImagingHostingExtensions
 {
-    /// <summary>The photo decoder (JPEG, PNG and WebP through ImageSharp) and its limits from the "Imaging" section.</summary>
+    /// <summary>The photo decoder (JPEG, PNG and WebP through Skia or ImageSharp) and its limits from the "Imaging" section.</summary>
     public static IHostApplicationBuilder AddFidamiaImaging(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -14,7 +16,29 @@ public static class ImagingHostingExtensions
             .Bind(builder.Configuration.GetSection(ImagingOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<IPhotoDecoder, ImageSharpPhotoDecoder>();
+        builder.Services.AddSingleton<IPhotoDecoder>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ImagingOptions>>();
+            if (options.Value.Decoder == ImagingOptions.ImageSharpDecoder)
+            {
+                return new ImageSharpPhotoDecoder(options);
+            }
+
+            if (SkiaPhotoDecoder.IsSupported)
+            {
+                return new SkiaPhotoDecoder(options);
+            }
+
+            if (sp.GetService<ILoggerFactory>() is { } loggers)
+            {
+                LogSkiaUnavailable(loggers.CreateLogger(typeof(ImagingHostingExtensions).FullName!));
+            }
+
+            return new ImageSharpPhotoDecoder(options);
+        });
         return builder;
     }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "The native Skia library does not load here; photos are decoded with ImageSharp instead")]
+    private static partial void LogSkiaUnavailable(ILogger logger);
 }

@@ -17,4 +17,15 @@ public sealed class ImagingOptions
     /// </summary>
     [Range(1.0, 500_000_000.0)]
     public long MaxPixels { get; set; } = 50_000_000;
+
+    /// <summary>
+    /// <c>skia</c> (native, scaled decoding; falls back to ImageSharp where the native library cannot load) or
+    /// <c>imagesharp</c> (pure managed).
+    /// </summary>
+    [AllowedValues(SkiaDecoder, ImageSharpDecoder)]
+    public string Decoder { get; set; } = SkiaDecoder;
+
+    public const string SkiaDecoder = "skia";
+
+    public const string ImageSharpDecoder = "imagesharp";
 }

@@ -20,7 +20,7 @@ public sealed class ImagingHostingExtensionsTests
     [Fact]
     public void AddFidamiaImaging_Configured_BindsOptionsAndRegistersDecoder()
     {
-        using var host = Build(("Imaging:MaxPhotoBytes", "1048576"), ("Imaging:MaxPixels", "1000000"));
+        using var host = Build(("Imaging:MaxPhotoBytes", "1048576"), ("Imaging:MaxPixels", "1000000"), ("Imaging:Decoder", "imagesharp"));
 
         var options = host.Services.GetRequiredService<IOptions<ImagingOptions>>().Value;
         Assert.Equal(1_048_576, options.MaxPhotoBytes);

@@ -1,0 +1,264 @@
+using System.Buffers;
+using Fidamia.Core.Imaging;
+using CoreResizeMode = Fidamia.Core.Imaging.ResizeMode;
+
+namespace Fidamia.Imaging;
+
+/// <summary>
+/// RGBA pixels as Skia decoded them (stored orientation, possibly at a reduced scale). EXIF orientation is applied by
+/// index mapping while resizing, so no rotated copy is made; the resize is the same separable triangle (bilinear)
+/// filter ImageSharp applies, widened when downscaling, with the same CenterCrop geometry.
+/// </summary>
+internal sealed class SkiaDecodedPhoto : DecodedPhoto
+{
+    private const int BytesPerPixel = 4;
+
+    private byte[]? _pixels;
+    private readonly int _origin;
+    private readonly int _stepX;
+    private readonly int _stepY;
+
+    public SkiaDecodedPhoto(PhotoMetadata metadata, byte[] rgba, int storedWidth, int storedHeight, int orientation)
+        : base(metadata)
+    {
+        _pixels = rgba;
+        DecodedWidth = storedWidth;
+        DecodedHeight = storedHeight;
+        var swaps = orientation is >= 5 and <= 8;
+        DisplayedWidth = swaps ? storedHeight : storedWidth;
+        DisplayedHeight = swaps ? storedWidth : storedHeight;
+
+        // Stored pixel index of displayed (x, y) = origin + x * stepX + y * stepY, for each EXIF orientation.
+        var w = storedWidth;
+        var h = storedHeight;
+        (_origin, _stepX, _stepY) = orientation switch
+        {
+            2 => (w - 1, -1, w),
+            3 => (((h - 1) * w) + w - 1, -1, -w),
+            4 => ((h - 1) * w, 1, -w),
+            5 => (0, w, 1),
+            6 => ((h - 1) * w, -w, 1),
+            7 => (((h - 1) * w) + w - 1, -w, -1),
+            8 => (w - 1, w, -1),
+            _ => (0, 1, w),
+        };
+    }
+
+    /// <summary>Size the codec decoded to, in stored axes (tests check the DCT scale chosen).</summary>
+    internal int DecodedWidth { get; }
+
+    internal int DecodedHeight { get; }
+
+    internal int DisplayedWidth { get; }
+
+    internal int DisplayedHeight { get; }
+
+    public override void WriteTensor(TensorSpec spec, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ObjectDisposedException.ThrowIf(_pixels is null, this);
+        ImageSharpDecodedPhoto.Validate(spec, destination);
+
+        int sourceWidth = DisplayedWidth, sourceHeight = DisplayedHeight;
+        double scaleX, scaleY, offsetX = 0, offsetY = 0;
+        if (spec.ResizeMode == CoreResizeMode.CenterCrop)
+        {
+            // Scale until the target is covered, then take the centre, as ImageSharp's ResizeMode.Crop does.
+            // ImageSharp resizes to a whole-pixel rectangle (ceiling of the scaled size) placed at a rounded offset.
+            var ratio = Math.Max((double)spec.Width / sourceWidth, (double)spec.Height / sourceHeight);
+            (scaleX, offsetX) = CropAxis(sourceWidth, spec.Width, ratio);
+            (scaleY, offsetY) = CropAxis(sourceHeight, spec.Height, ratio);
+        }
+        else
+        {
+            scaleX = (double)spec.Width / sourceWidth;
+            scaleY = (double)spec.Height / sourceHeight;
+        }
+
+        var columns = Kernel.Build(sourceWidth, spec.Width, scaleX, offsetX);
+        var rows = Kernel.Build(sourceHeight, spec.Height, scaleY, offsetY);
+        var firstRow = rows.MinIndex;
+        var rowCount = rows.MaxIndex - firstRow + 1;
+
+        // Horizontal pass over the rows the vertical pass reads, into RGB floats.
+        var rowLength = spec.Width * 3;
+        var buffer = ArrayPool<float>.Shared.Rent(rowCount * rowLength);
+        try
+        {
+            var pixels = _pixels;
+            for (var r = 0; r < rowCount; r++)
+            {
+                var rowOrigin = _origin + ((firstRow + r) * _stepY);
+                var output = buffer.AsSpan(r * rowLength, rowLength);
+                for (var x = 0; x < spec.Width; x++)
+                {
+                    var weights = columns.Weights(x);
+                    var start = columns.Start[x];
+                    float red = 0, green = 0, blue = 0;
+                    for (var k = 0; k < weights.Length; k++)
+                    {
+                        var index = (rowOrigin + ((start + k) * _stepX)) * BytesPerPixel;
+                        var weight = weights[k];
+                        red += pixels[index] * weight;
+                        green += pixels[index + 1] * weight;
+                        blue += pixels[index + 2] * weight;
+                    }
+
+                    output[3 * x] = red;
+                    output[(3 * x) + 1] = green;
+                    output[(3 * x) + 2] = blue;
+                }
+            }
+
+            WritePlanes(buffer, rows, firstRow, spec, destination);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+        }
+    }
+
+    private static (double Scale, double Offset) CropAxis(int source, int target, double ratio)
+    {
+        var scaled = (int)Math.Ceiling((source * ratio) - 1e-9);
+        if (scaled <= target)
+        {
+            return ((double)target / source, 0);
+        }
+
+        var start = (int)Math.Round((target - (source * ratio)) / 2);
+        var scale = (double)scaled / source;
+        return (scale, -start / scale);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _pixels = null;
+        }
+    }
+
+    /// <summary>Vertical pass, then NCHW planes in <see cref="TensorSpec.ColorOrder"/> with the spec's formula verbatim.</summary>
+    private static void WritePlanes(float[] horizontal, Kernel rows, int firstRow, TensorSpec spec, Span<float> destination)
+    {
+        var planeLength = spec.Width * spec.Height;
+        var redPlane = spec.ColorOrder == ColorOrder.Bgr ? 2 : 0;
+        const int greenPlane = 1;
+        var bluePlane = 2 - redPlane;
+
+        var red = destination.Slice(redPlane * planeLength, planeLength);
+        var green = destination.Slice(greenPlane * planeLength, planeLength);
+        var blue = destination.Slice(bluePlane * planeLength, planeLength);
+
+        var scale = spec.Scale;
+        float redMean = spec.Mean[redPlane], greenMean = spec.Mean[greenPlane], blueMean = spec.Mean[bluePlane];
+        float redStd = spec.Std[redPlane], greenStd = spec.Std[greenPlane], blueStd = spec.Std[bluePlane];
+        var rowLength = spec.Width * 3;
+
+        for (var y = 0; y < spec.Height; y++)
+        {
+            var weights = rows.Weights(y);
+            var start = rows.Start[y] - firstRow;
+            var offset = y * spec.Width;
+            for (var x = 0; x < spec.Width; x++)
+            {
+                float r = 0, g = 0, b = 0;
+                for (var k = 0; k < weights.Length; k++)
+                {
+                    var index = ((start + k) * rowLength) + (3 * x);
+                    var weight = weights[k];
+                    r += horizontal[index] * weight;
+                    g += horizontal[index + 1] * weight;
+                    b += horizontal[index + 2] * weight;
+                }
+
+                // Rounded to whole levels like ImageSharp's 8-bit result, so both paths feed the model alike.
+                red[offset + x] = (MathF.Round(Math.Clamp(r, 0f, 255f)) * scale - redMean) / redStd;
+                green[offset + x] = (MathF.Round(Math.Clamp(g, 0f, 255f)) * scale - greenMean) / greenStd;
+                blue[offset + x] = (MathF.Round(Math.Clamp(b, 0f, 255f)) * scale - blueMean) / blueStd;
+            }
+        }
+    }
+
+    /// <summary>Triangle-filter taps for one axis: for each output sample, a run of source indices and normalised weights.</summary>
+    private sealed class Kernel
+    {
+        private readonly float[] _weights;
+        private readonly int[] _counts;
+        private readonly int _stride;
+
+        private Kernel(int[] start, int[] counts, float[] weights, int stride)
+        {
+            Start = start;
+            _counts = counts;
+            _weights = weights;
+            _stride = stride;
+            MinIndex = int.MaxValue;
+            MaxIndex = int.MinValue;
+            for (var i = 0; i < start.Length; i++)
+            {
+                MinIndex = Math.Min(MinIndex, start[i]);
+                MaxIndex = Math.Max(MaxIndex, start[i] + counts[i] - 1);
+            }
+        }
+
+        public int[] Start { get; }
+
+        public int MinIndex { get; }
+
+        public int MaxIndex { get; }
+
+        public ReadOnlySpan<float> Weights(int i) => _weights.AsSpan(i * _stride, _counts[i]);
+
+        /// <param name="sourceLength">Source samples on this axis.</param>
+        /// <param name="outputLength">Output samples.</param>
+        /// <param name="scale">Output samples per source sample.</param>
+        /// <param name="offset">Source coordinate where the output window starts (the crop's edge).</param>
+        public static Kernel Build(int sourceLength, int outputLength, double scale, double offset)
+        {
+            // Like ImageSharp (and PIL): when downscaling, the unit triangle widens to cover 1/scale source samples.
+            var support = Math.Max(1.0, 1.0 / scale);
+            var stride = (int)Math.Ceiling(2 * support) + 2;
+            var start = new int[outputLength];
+            var counts = new int[outputLength];
+            var weights = new float[outputLength * stride];
+
+            for (var i = 0; i < outputLength; i++)
+            {
+                var centre = offset + ((i + 0.5) / scale) - 0.5;
+                var left = Math.Max(0, (int)Math.Ceiling(centre - support));
+                var right = Math.Min(sourceLength - 1, (int)Math.Floor(centre + support));
+                if (right - left + 1 > stride)
+                {
+                    right = left + stride - 1;
+                }
+
+                double sum = 0;
+                for (var j = left; j <= right; j++)
+                {
+                    sum += Math.Max(0, 1 - (Math.Abs(j - centre) / support));
+                }
+
+                if (right < left || sum <= 0)
+                {
+                    // Centre outside the image (a sliver at the edge): the nearest source sample.
+                    left = right = Math.Clamp((int)Math.Round(centre), 0, sourceLength - 1);
+                    start[i] = left;
+                    counts[i] = 1;
+                    weights[i * stride] = 1f;
+                    continue;
+                }
+
+                start[i] = left;
+                counts[i] = right - left + 1;
+                for (var j = left; j <= right; j++)
+                {
+                    weights[(i * stride) + j - left] = (float)(Math.Max(0, 1 - (Math.Abs(j - centre) / support)) / sum);
+                }
+            }
+
+            return new Kernel(start, counts, weights, stride);
+        }
+    }
+}
