@@ -18,6 +18,7 @@ internal sealed class SkiaDecodedPhoto : DecodedPhoto
     private readonly int _stepX;
     private readonly int _stepY;
 
+    /// <param name="rgba">Rented from <see cref="ArrayPool{T}.Shared"/>, possibly longer than the pixels; returned on dispose.</param>
     public SkiaDecodedPhoto(PhotoMetadata metadata, byte[] rgba, int storedWidth, int storedHeight, int orientation)
         : base(metadata)
     {
@@ -133,9 +134,10 @@ internal sealed class SkiaDecodedPhoto : DecodedPhoto
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && _pixels is { } pixels)
         {
             _pixels = null;
+            ArrayPool<byte>.Shared.Return(pixels);
         }
     }
 

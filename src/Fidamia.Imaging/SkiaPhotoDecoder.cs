@@ -1,3 +1,4 @@
+using System.Buffers;
 using Fidamia.Core.Imaging;
 using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
@@ -66,15 +67,24 @@ public sealed class SkiaPhotoDecoder : IPhotoDecoder
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var pixels = GC.AllocateUninitializedArray<byte>((int)byteCount);
-        var result = codec.GetPixels(decodeInfo, pixels);
-        if (result != SKCodecResult.Success)
+        // Pooled: a scaled 12 MP photo is 0.75 MB of pixels per request; the decoded photo returns it on dispose.
+        var pixels = ArrayPool<byte>.Shared.Rent((int)byteCount);
+        try
         {
-            throw PhotoInspector.CannotDecode("the native decoder reported " + result);
-        }
+            var result = codec.GetPixels(decodeInfo, pixels);
+            if (result != SKCodecResult.Success)
+            {
+                throw PhotoInspector.CannotDecode("the native decoder reported " + result);
+            }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        return new SkiaDecodedPhoto(inspection.Metadata, pixels, size.Width, size.Height, inspection.Orientation);
+            cancellationToken.ThrowIfCancellationRequested();
+            return new SkiaDecodedPhoto(inspection.Metadata, pixels, size.Width, size.Height, inspection.Orientation);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(pixels);
+            throw;
+        }
     }
 
     /// <summary>
