@@ -89,19 +89,7 @@ internal sealed class ImageSharpDecodedPhoto : DecodedPhoto
     /// <summary>NCHW planar, channel planes in <see cref="TensorSpec.ColorOrder"/>; Mean and Std are indexed by plane.</summary>
     private static void WritePlanes(Image<Rgb24> image, TensorSpec spec, Span<float> destination)
     {
-        var planeLength = spec.Width * spec.Height;
-        var redPlane = spec.ColorOrder == ColorOrder.Bgr ? 2 : 0;
-        const int greenPlane = 1;
-        var bluePlane = 2 - redPlane;
-
-        var red = destination.Slice(redPlane * planeLength, planeLength);
-        var green = destination.Slice(greenPlane * planeLength, planeLength);
-        var blue = destination.Slice(bluePlane * planeLength, planeLength);
-
-        var scale = spec.Scale;
-        float redMean = spec.Mean[redPlane], greenMean = spec.Mean[greenPlane], blueMean = spec.Mean[bluePlane];
-        float redStd = spec.Std[redPlane], greenStd = spec.Std[greenPlane], blueStd = spec.Std[bluePlane];
-
+        var planes = new TensorPlanes(spec, destination);
         for (var y = 0; y < spec.Height; y++)
         {
             // Row memory rather than ProcessPixelRows: its delegate could not capture the destination span.
@@ -110,11 +98,7 @@ internal sealed class ImageSharpDecodedPhoto : DecodedPhoto
             for (var x = 0; x < row.Length; x++)
             {
                 var pixel = row[x];
-
-                // The spec's formula verbatim (no precomputed reciprocal), so values match a reference bit for bit.
-                red[offset + x] = (pixel.R * scale - redMean) / redStd;
-                green[offset + x] = (pixel.G * scale - greenMean) / greenStd;
-                blue[offset + x] = (pixel.B * scale - blueMean) / blueStd;
+                planes.Write(offset + x, pixel.R, pixel.G, pixel.B);
             }
         }
     }

@@ -144,18 +144,7 @@ internal sealed class SkiaDecodedPhoto : DecodedPhoto
     /// <summary>Vertical pass, then NCHW planes in <see cref="TensorSpec.ColorOrder"/> with the spec's formula verbatim.</summary>
     private static void WritePlanes(float[] horizontal, Kernel rows, int firstRow, TensorSpec spec, Span<float> destination)
     {
-        var planeLength = spec.Width * spec.Height;
-        var redPlane = spec.ColorOrder == ColorOrder.Bgr ? 2 : 0;
-        const int greenPlane = 1;
-        var bluePlane = 2 - redPlane;
-
-        var red = destination.Slice(redPlane * planeLength, planeLength);
-        var green = destination.Slice(greenPlane * planeLength, planeLength);
-        var blue = destination.Slice(bluePlane * planeLength, planeLength);
-
-        var scale = spec.Scale;
-        float redMean = spec.Mean[redPlane], greenMean = spec.Mean[greenPlane], blueMean = spec.Mean[bluePlane];
-        float redStd = spec.Std[redPlane], greenStd = spec.Std[greenPlane], blueStd = spec.Std[bluePlane];
+        var planes = new TensorPlanes(spec, destination);
         var rowLength = spec.Width * 3;
 
         for (var y = 0; y < spec.Height; y++)
@@ -176,9 +165,7 @@ internal sealed class SkiaDecodedPhoto : DecodedPhoto
                 }
 
                 // Rounded to whole levels like ImageSharp's 8-bit result, so both paths feed the model alike.
-                red[offset + x] = (MathF.Round(Math.Clamp(r, 0f, 255f)) * scale - redMean) / redStd;
-                green[offset + x] = (MathF.Round(Math.Clamp(g, 0f, 255f)) * scale - greenMean) / greenStd;
-                blue[offset + x] = (MathF.Round(Math.Clamp(b, 0f, 255f)) * scale - blueMean) / blueStd;
+                planes.Write(offset + x, MathF.Round(Math.Clamp(r, 0f, 255f)), MathF.Round(Math.Clamp(g, 0f, 255f)), MathF.Round(Math.Clamp(b, 0f, 255f)));
             }
         }
     }
