@@ -1,6 +1,7 @@
 using System.Buffers;
 using BenchmarkDotNet.Attributes;
 using Fidamia.Core.Imaging;
+using Fidamia.Core.Models;
 using Fidamia.Imaging;
 using Fidamia.Inference;
 using Microsoft.Extensions.Options;

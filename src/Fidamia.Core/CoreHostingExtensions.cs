@@ -4,6 +4,7 @@ using Fidamia.Core.Fusion;
 using Fidamia.Core.Models;
 using Fidamia.Core.Pipeline;
 using Fidamia.Core.Routing;
+using Fidamia.Core.Scheduling;
 using Fidamia.Core.Scoring;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -44,6 +45,12 @@ public static class CoreHostingExtensions
         services.TryAddSingleton<IQueueRouter, FamilyTerritoryRouter>();
         services.AddSingleton(sp => new PrototypeStore(sp.GetRequiredService<DataDirectory>().Combine("prototypes")));
         services.AddSingleton(CreateScorer);
+        services.AddOptions<SchedulerOptions>()
+            .Bind(builder.Configuration.GetSection(SchedulerOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<InferenceScheduler>();
+        services.AddSingleton<PhotoAdmission>();
         services.AddSingleton<PhotoModelRunner>();
         services.AddSingleton<TriagePipeline>();
         services.AddHostedService<PrototypeSeeder>();

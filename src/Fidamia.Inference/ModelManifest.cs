@@ -41,6 +41,14 @@ public sealed class ModelManifest
     /// <summary>Softmax temperature for a classifier's logits.</summary>
     public double Temperature { get; set; } = 1.0;
 
+    /// <summary>
+    /// Most images per run for a model with a dynamic batch dimension; absent for the default
+    /// (<see cref="DefaultDynamicBatch"/>). Must be 1 or absent when the batch is fixed at 1.
+    /// </summary>
+    public int? MaxBatchSize { get; set; }
+
+    public const int DefaultDynamicBatch = 64;
+
     public sealed class InputSection
     {
         public string Name { get; set; } = "";
@@ -181,6 +189,11 @@ public sealed class ModelManifest
             problems.Add("temperature: must be positive");
         }
 
+        if (MaxBatchSize is < 1 or > 4096)
+        {
+            problems.Add("maxBatchSize: must be between 1 and 4096");
+        }
+
         return problems;
     }
 
@@ -193,7 +206,7 @@ public sealed class ModelManifest
         Input.Std,
         ParseResize() ?? ResizeMode.Stretch);
 
-    public ModelDescriptor ToDescriptor(int outputLength) => new(
+    public ModelDescriptor ToDescriptor(int outputLength, int maxBatchSize) => new(
         Name,
         Version,
         ParseKind() ?? throw new InvalidOperationException("invalid manifest"),
@@ -202,7 +215,8 @@ public sealed class ModelManifest
         outputLength,
         Labels,
         Thresholds,
-        Temperature);
+        Temperature,
+        maxBatchSize);
 
     private ModelKind? ParseKind() => Kind switch
     {

@@ -13,16 +13,16 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
     private readonly InferenceSession _session;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
-    private readonly long[] _inputShape;
+    private readonly long[] _singleShape;
 
-    private OnnxImageModel(InferenceSession session, ModelManifest manifest, int outputLength, string directory)
+    private OnnxImageModel(InferenceSession session, ModelManifest manifest, int outputLength, int maxBatchSize, string directory)
     {
         _session = session;
-        Descriptor = manifest.ToDescriptor(outputLength);
+        Descriptor = manifest.ToDescriptor(outputLength, maxBatchSize);
         Directory = directory;
         _inputNames = [manifest.Input.Name];
         _outputNames = [manifest.Output.Name];
-        _inputShape = [1, 3, Descriptor.Input.Height, Descriptor.Input.Width];
+        _singleShape = [1, 3, Descriptor.Input.Height, Descriptor.Input.Width];
     }
 
     public ModelDescriptor Descriptor { get; }
@@ -73,8 +73,8 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
 
         try
         {
-            var outputLength = CheckAgainstSession(manifest, session, manifestPath);
-            var model = new OnnxImageModel(session, manifest, outputLength, versionDirectory);
+            var (outputLength, maxBatchSize) = CheckAgainstSession(manifest, session, manifestPath);
+            var model = new OnnxImageModel(session, manifest, outputLength, maxBatchSize, versionDirectory);
             model.WarmUp();
             return model;
         }
@@ -85,27 +85,34 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
         }
     }
 
-    public void Run(Memory<float> input, Span<float> output, CancellationToken cancellationToken)
+    public void Run(Memory<float> input, int batchSize, Span<float> output, CancellationToken cancellationToken)
     {
         var spec = Descriptor.Input;
-        if (input.Length != spec.Length)
+        if (batchSize < 1 || batchSize > Descriptor.MaxBatchSize)
         {
-            throw new ArgumentException($"input has {input.Length} values; the model takes {spec.Length}", nameof(input));
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"the model takes 1 to {Descriptor.MaxBatchSize} images per run");
         }
 
-        if (output.Length < Descriptor.OutputLength)
+        if (input.Length != batchSize * spec.Length)
         {
-            throw new ArgumentException($"output has room for {output.Length} values; the model gives {Descriptor.OutputLength}", nameof(output));
+            throw new ArgumentException($"input has {input.Length} values; {batchSize} images take {batchSize * spec.Length}", nameof(input));
+        }
+
+        var outputLength = batchSize * Descriptor.OutputLength;
+        if (output.Length < outputLength)
+        {
+            throw new ArgumentException($"output has room for {output.Length} values; {batchSize} images give {outputLength}", nameof(output));
         }
 
         cancellationToken.ThrowIfCancellationRequested();
         using var runOptions = new RunOptions();
         using var registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
-        using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input, _inputShape);
+        long[] shape = batchSize == 1 ? _singleShape : [batchSize, 3, spec.Height, spec.Width];
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input, shape);
         try
         {
             using var results = _session.Run(runOptions, _inputNames, [inputValue], _outputNames);
-            results[0].GetTensorDataAsSpan<float>()[..Descriptor.OutputLength].CopyTo(output);
+            results[0].GetTensorDataAsSpan<float>()[..outputLength].CopyTo(output);
         }
         catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
         {
@@ -120,11 +127,11 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
     {
         var input = new float[Descriptor.Input.Length];
         var output = new float[Descriptor.OutputLength];
-        Run(input, output, CancellationToken.None);
+        Run(input, 1, output, CancellationToken.None);
     }
 
-    /// <summary>Checks the manifest against the session's own metadata; returns the output length per image.</summary>
-    private static int CheckAgainstSession(ModelManifest manifest, InferenceSession session, string manifestPath)
+    /// <summary>Checks the manifest against the session's own metadata; returns the output length per image and the largest batch.</summary>
+    private static (int OutputLength, int MaxBatchSize) CheckAgainstSession(ModelManifest manifest, InferenceSession session, string manifestPath)
     {
         string Fail(string field, string problem) => throw new ModelLoadException($"{manifestPath}: {field}: {problem}");
 
@@ -152,6 +159,12 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
         if (dims[0] is not (1 or -1))
         {
             Fail("input.name", $"the model's batch dimension is {dims[0]}; 1 or dynamic is expected");
+        }
+
+        var dynamicBatch = dims[0] == -1;
+        if (!dynamicBatch && manifest.MaxBatchSize > 1)
+        {
+            Fail("maxBatchSize", $"{manifest.MaxBatchSize} for a model whose batch dimension is fixed at 1");
         }
 
         if (dims[1] is not (3 or -1))
@@ -191,6 +204,6 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
             Fail("labels", $"{manifest.Labels.Count} labels for {length} model outputs");
         }
 
-        return length;
+        return (length, dynamicBatch ? manifest.MaxBatchSize ?? ModelManifest.DefaultDynamicBatch : 1);
     }
 }

@@ -16,6 +16,10 @@ public sealed class FidamiaMetrics
     private readonly Histogram<double> _stageDuration;
     private readonly Histogram<double> _confidence;
     private readonly Counter<long> _idempotentReplays;
+    private readonly UpDownCounter<long> _queued;
+    private readonly Counter<long> _dropped;
+    private readonly Counter<long> _rejected;
+    private readonly Histogram<int> _batchSize;
 
     public FidamiaMetrics(IMeterFactory meterFactory)
     {
@@ -25,9 +29,17 @@ public sealed class FidamiaMetrics
         _stageDuration = meter.CreateHistogram<double>("fidamia.triage.stage.duration", "s", "Time spent in each pipeline stage.");
         _confidence = meter.CreateHistogram<double>("fidamia.triage.confidence", "1", "Confidence of the chosen label.");
         _idempotentReplays = meter.CreateCounter<long>("fidamia.triage.replays", "{report}", "Repeated report ids answered from earlier decisions.");
+        _queued = meter.CreateUpDownCounter<long>("fidamia.scheduler.queue.length", "{request}", "Requests waiting for the model.");
+        _dropped = meter.CreateCounter<long>("fidamia.scheduler.dropped", "{request}", "Queued requests dropped before inference because their caller had gone.");
+        _rejected = meter.CreateCounter<long>("fidamia.scheduler.rejected", "{request}", "Requests refused at once because the service was at capacity.");
+        _batchSize = meter.CreateHistogram<int>(
+            "fidamia.scheduler.batch.size",
+            "{request}",
+            "Requests per model run.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
     }
 
-    /// <param name="outcome">routed, needs_review, invalid, conflict, cancelled or error.</param>
+    /// <param name="outcome">routed, needs_review, invalid, conflict, at_capacity, cancelled or error.</param>
     public void ReportTriaged(string outcome, double seconds)
     {
         var tag = new KeyValuePair<string, object?>("outcome", outcome);
@@ -41,4 +53,13 @@ public sealed class FidamiaMetrics
     public void Confidence(double confidence) => _confidence.Record(confidence);
 
     public void Replayed() => _idempotentReplays.Add(1);
+
+    public void QueueChanged(int delta) => _queued.Add(delta);
+
+    /// <param name="reason">cancelled (the caller's call was cancelled or its deadline passed).</param>
+    public void RequestDropped(string reason) => _dropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void RequestRejected() => _rejected.Add(1);
+
+    public void BatchRan(int size) => _batchSize.Record(size);
 }

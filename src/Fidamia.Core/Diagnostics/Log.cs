@@ -26,4 +26,14 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Seed photo {File} skipped: {Reason}")]
     public static partial void SeedPhotoSkipped(ILogger logger, string file, string reason);
+
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Information,
+        Message = "Inference scheduler: {Runs} concurrent runs, batches of up to {MaxBatch}, queue delay {DelayMicroseconds} µs")]
+    public static partial void SchedulerStarted(ILogger logger, int runs, int maxBatch, int delayMicroseconds);
+
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Error, Message = "A batch of {Size} requests failed")]
+    public static partial void BatchFailed(ILogger logger, int size, Exception exception);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Information, Message = "Report {ReportId} refused: the service is at capacity (retry after {RetryAfterMs} ms)")]
+    public static partial void AtCapacity(ILogger logger, string reportId, double retryAfterMs);
 }

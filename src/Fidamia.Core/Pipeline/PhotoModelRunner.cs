@@ -3,53 +3,91 @@ using System.Diagnostics;
 using Fidamia.Core.Diagnostics;
 using Fidamia.Core.Imaging;
 using Fidamia.Core.Models;
+using Fidamia.Core.Scheduling;
+using Microsoft.Extensions.Options;
 
 namespace Fidamia.Core.Pipeline;
 
 /// <summary>
-/// The hot path from photo bytes to model output: decode, write the input tensor into a pooled
-/// buffer, run the model. Shared by triage and by everything that learns from photos, so both
-/// see a photo exactly the same way.
+/// The hot path from photo bytes to model output: admit, decode into a pooled tensor, queue it
+/// for the model. Shared by triage and by everything that learns from photos, so both see a
+/// photo exactly the same way. Decodes of different photos overlap with each other (up to
+/// <see cref="SchedulerOptions.MaxConcurrentDecodes"/>) and with the model's runs.
 /// </summary>
-public sealed class PhotoModelRunner(IPhotoDecoder decoder, IImageModel model, FidamiaMetrics metrics)
+public sealed class PhotoModelRunner : IDisposable
 {
-    public ModelDescriptor Model => model.Descriptor;
+    private readonly IPhotoDecoder _decoder;
+    private readonly IImageModel _model;
+    private readonly InferenceScheduler _scheduler;
+    private readonly PhotoAdmission _admission;
+    private readonly FidamiaMetrics _metrics;
+    private readonly SemaphoreSlim _decodeSlots;
 
-    public (PhotoMetadata Photo, float[] Output) Run(ReadOnlyMemory<byte> photo, CancellationToken cancellationToken)
+    public PhotoModelRunner(
+        IPhotoDecoder decoder,
+        IImageModel model,
+        InferenceScheduler scheduler,
+        PhotoAdmission admission,
+        IOptions<SchedulerOptions> options,
+        FidamiaMetrics metrics)
     {
-        var descriptor = model.Descriptor;
-        var spec = descriptor.Input;
-        var output = new float[descriptor.OutputLength];
+        _decoder = decoder;
+        _model = model;
+        _scheduler = scheduler;
+        _admission = admission;
+        _metrics = metrics;
+        var decodes = options.Value.ResolvedConcurrentDecodes;
+        _decodeSlots = new SemaphoreSlim(decodes, decodes);
+    }
+
+    public ModelDescriptor Model => _model.Descriptor;
+
+    public async Task<(PhotoMetadata Photo, float[] Output)> RunAsync(ReadOnlyMemory<byte> photo, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var ticket = _admission.Enter();
+        var spec = _model.Descriptor.Input;
+        var output = new float[_model.Descriptor.OutputLength];
         var buffer = ArrayPool<float>.Shared.Rent(spec.Length);
         try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            PhotoMetadata metadata;
-            var started = Stopwatch.GetTimestamp();
-            using (var decoded = decoder.Decode(photo, spec, cancellationToken))
-            {
-                metadata = decoded.Metadata;
-                started = Completed("decode", started);
-                cancellationToken.ThrowIfCancellationRequested();
-                decoded.WriteTensor(spec, buffer.AsSpan(0, spec.Length));
-                started = Completed("preprocess", started);
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            model.Run(buffer.AsMemory(0, spec.Length), output, cancellationToken);
-            Completed("infer", started);
+            var metadata = await DecodeAsync(photo, spec, buffer.AsMemory(0, spec.Length), cancellationToken);
+            await _scheduler.InferAsync(buffer.AsMemory(0, spec.Length), output, cancellationToken);
+            ticket.Completed = true;
             return (metadata, output);
         }
         finally
         {
+            // The scheduler's task completes only once no run reads the buffer any more.
             ArrayPool<float>.Shared.Return(buffer);
+        }
+    }
+
+    public void Dispose() => _decodeSlots.Dispose();
+
+    private async Task<PhotoMetadata> DecodeAsync(ReadOnlyMemory<byte> photo, TensorSpec spec, Memory<float> tensor, CancellationToken cancellationToken)
+    {
+        await _decodeSlots.WaitAsync(cancellationToken);
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var decoded = _decoder.Decode(photo, spec, cancellationToken);
+            started = Completed("decode", started);
+            cancellationToken.ThrowIfCancellationRequested();
+            decoded.WriteTensor(spec, tensor.Span);
+            Completed("preprocess", started);
+            return decoded.Metadata;
+        }
+        finally
+        {
+            _decodeSlots.Release();
         }
     }
 
     private long Completed(string stage, long started)
     {
         var now = Stopwatch.GetTimestamp();
-        metrics.StageCompleted(stage, Stopwatch.GetElapsedTime(started, now).TotalSeconds);
+        _metrics.StageCompleted(stage, Stopwatch.GetElapsedTime(started, now).TotalSeconds);
         return now;
     }
 }

@@ -103,7 +103,7 @@ public sealed class TriagePipeline
 
                 try
                 {
-                    var decision = Run(report, cancellationToken);
+                    var decision = await RunAsync(report, cancellationToken);
                     entry.Outcome.SetResult(decision);
                     Record(decision, started);
                     return decision;
@@ -132,6 +132,12 @@ public sealed class TriagePipeline
             _metrics.ReportTriaged("conflict", Stopwatch.GetElapsedTime(started).TotalSeconds);
             throw;
         }
+        catch (CapacityExceededException ex)
+        {
+            Log.AtCapacity(_logger, Printable(report.ReportId), ex.RetryAfter.TotalMilliseconds);
+            _metrics.ReportTriaged("at_capacity", Stopwatch.GetElapsedTime(started).TotalSeconds);
+            throw;
+        }
         catch (OperationCanceledException)
         {
             _metrics.ReportTriaged("cancelled", Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -139,7 +145,7 @@ public sealed class TriagePipeline
         }
     }
 
-    private TriageDecision Run(TriageReport report, CancellationToken cancellationToken)
+    private async Task<TriageDecision> RunAsync(TriageReport report, CancellationToken cancellationToken)
     {
         using var activity = FidamiaMetrics.ActivitySource.StartActivity("triage");
         var location = report.Location!.Value;
@@ -147,7 +153,7 @@ public sealed class TriagePipeline
         var context = Stage("locate", () => _locator.Locate(location))
             ?? throw new InvalidReportException("location", "is outside the served territory (no commune of the Métropole contains it)");
 
-        var (photo, output) = _runner.Run(report.Photo, cancellationToken);
+        var (photo, output) = await _runner.RunAsync(report.Photo, cancellationToken);
         var evidence = Stage("score", () => _scorer.Score(output));
         var posterior = _fusion.Fuse(evidence, _contextPrior.For(context), report.DeclaredCategory);
         return Decide(report, location, context, photo, posterior, _runner.Model);

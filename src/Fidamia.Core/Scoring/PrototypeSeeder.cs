@@ -23,17 +23,17 @@ public sealed class PrototypeSeeder(
 {
     private static readonly string[] PhotoExtensions = [".jpg", ".jpeg", ".png", ".webp"];
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (scorer is not PrototypeMemory memory)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         Log.PrototypesLoaded(logger, runner.Model.Name, memory.Count, memory.CountsByLabel.Count);
         if (string.IsNullOrEmpty(options.Value.SeedPath))
         {
-            return Task.CompletedTask;
+            return;
         }
 
         var root = Path.GetFullPath(options.Value.SeedPath);
@@ -65,7 +65,7 @@ public sealed class PrototypeSeeder(
 
                 try
                 {
-                    examples.Add(new PrototypeExample(id, code, runner.Run(bytes, cancellationToken).Output));
+                    examples.Add(new PrototypeExample(id, code, (await runner.RunAsync(bytes, cancellationToken)).Output));
                 }
                 catch (InvalidReportException ex)
                 {
@@ -81,7 +81,6 @@ public sealed class PrototypeSeeder(
         }
 
         Log.PrototypesSeeded(logger, added, root, skipped);
-        return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

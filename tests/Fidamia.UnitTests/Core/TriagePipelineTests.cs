@@ -11,6 +11,7 @@ using Fidamia.Core.Models;
 using Fidamia.Core.Pipeline;
 using Fidamia.Core.Reports;
 using Fidamia.Core.Routing;
+using Fidamia.Core.Scheduling;
 using Fidamia.Core.Scoring;
 using Fidamia.Core.Taxonomy;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -18,12 +19,13 @@ using Microsoft.Extensions.Options;
 
 namespace Fidamia.UnitTests.Core;
 
-public class TriagePipelineTests
+public sealed class TriagePipelineTests : IDisposable
 {
     private static readonly GeoPoint Marseille = new(43.2965, 5.3698);
     private readonly Taxonomy _taxonomy = TestTaxonomy.Small();
     private readonly FakeModel _model = new();
     private readonly FakeDecoder _decoder = new();
+    private readonly List<IDisposable> _disposables = [];
     private ImageEvidence _evidence;
 
     public TriagePipelineTests()
@@ -31,15 +33,22 @@ public class TriagePipelineTests
         _evidence = ImageEvidence.Uniform(_taxonomy.Count, "image: cold");
     }
 
-    private TriagePipeline Pipeline(Dictionary<string, double>? modelThresholds = null)
+    public void Dispose() => _disposables.ForEach(d => d.Dispose());
+
+    private TriagePipeline Pipeline(Dictionary<string, double>? modelThresholds = null, SchedulerOptions? scheduling = null)
     {
         _model.Thresholds = modelThresholds ?? [];
         var options = Options.Create(new TriageOptions());
         var metrics = new FidamiaMetrics(new TestMeterFactory());
+        var schedulerOptions = Options.Create(scheduling ?? new SchedulerOptions());
+        var scheduler = new InferenceScheduler(_model, schedulerOptions, metrics, NullLogger<InferenceScheduler>.Instance);
+        var runner = new PhotoModelRunner(_decoder, _model, scheduler, new PhotoAdmission(schedulerOptions, scheduler, metrics), schedulerOptions, metrics);
+        _disposables.Add(runner);
+        _disposables.Add(scheduler);
         return new TriagePipeline(
             new ReportValidator(_taxonomy, TimeProvider.System),
             new FakeLocator(),
-            new PhotoModelRunner(_decoder, _model, metrics),
+            runner,
             new FixedScorer(() => _evidence),
             new ConfiguredContextPrior(_taxonomy, Options.Create(new ContextPriorOptions())),
             new EvidenceFusion(_taxonomy, options),
@@ -189,6 +198,25 @@ public class TriagePipelineTests
     }
 
     [Fact]
+    public async Task TriageAsync_MorePhotosThanCapacity_RefusesTheExtraAtOnceAndLosesNoAcceptedOne()
+    {
+        // One decode slot, one run, no queue: two photos in flight at most.
+        var pipeline = Pipeline(scheduling: new SchedulerOptions { MaxConcurrentDecodes = 1, MaxConcurrentRuns = 1, MaxQueuedRequests = 0 });
+        _model.Gate = new ManualResetEventSlim(false);
+
+        var running = pipeline.TriageAsync(Report("a"), CancellationToken.None);
+        SpinWait.SpinUntil(() => _model.Entered > 0, TimeSpan.FromSeconds(10));
+        var decoding = pipeline.TriageAsync(Report("b"), CancellationToken.None);
+        var refused = await Assert.ThrowsAsync<CapacityExceededException>(() => pipeline.TriageAsync(Report("c"), CancellationToken.None));
+        _model.Gate.Set();
+
+        Assert.InRange(refused.RetryAfter, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(30));
+        Assert.Equal("a", (await running).ReportId);
+        Assert.Equal("b", (await decoding).ReportId);
+        Assert.Equal("c", (await pipeline.TriageAsync(Report("c"), CancellationToken.None)).ReportId);
+    }
+
+    [Fact]
     public async Task TriageAsync_CancelledBeforeInference_ThrowsAndDoesNotRunTheModel()
     {
         using var cts = new CancellationTokenSource();
@@ -255,7 +283,7 @@ public class TriagePipelineTests
             new TensorSpec(2, 2, ColorOrder.Rgb, 1, [0, 0, 0], [1, 1, 1], ResizeMode.Stretch),
             ModelOutputKind.Embedding, 3, [], Thresholds, 1);
 
-        public void Run(Memory<float> input, Span<float> output, CancellationToken cancellationToken)
+        public void Run(Memory<float> input, int batchSize, Span<float> output, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _entered);
             Gate?.Wait(TimeSpan.FromSeconds(30), cancellationToken);
@@ -267,19 +295,5 @@ public class TriagePipelineTests
     private sealed class FixedScorer(Func<ImageEvidence> evidence) : IImageScorer
     {
         public ImageEvidence Score(ReadOnlySpan<float> modelOutput) => evidence();
-    }
-
-    private sealed class TestMeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
     }
 }

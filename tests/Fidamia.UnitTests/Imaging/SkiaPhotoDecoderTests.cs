@@ -1,4 +1,5 @@
 using Fidamia.Core.Imaging;
+using Fidamia.Core.Models;
 using Fidamia.Imaging;
 using Fidamia.Inference;
 using Fidamia.Tests;
