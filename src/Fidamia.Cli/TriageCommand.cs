@@ -104,7 +104,7 @@ internal static class TriageCommand
     }
 
     /// <summary>INVALID_ARGUMENT rather than InvalidArgument: the name every gRPC tool prints.</summary>
-    private static string CanonicalName(StatusCode code)
+    internal static string CanonicalName(StatusCode code)
     {
         var name = code.ToString();
         var builder = new StringBuilder();

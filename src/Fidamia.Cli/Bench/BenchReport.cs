@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Fidamia.Cli.Bench;
+
+/// <summary>One concurrency level as measured: the successful calls' throughput and latencies, the failures by status.</summary>
+internal sealed record LevelResult
+{
+    [JsonPropertyName("concurrency")]
+    public required int Concurrency { get; init; }
+
+    [JsonPropertyName("ok")]
+    public required long Ok { get; init; }
+
+    /// <summary>From the first request to the last answer (the in-flight calls at the end of the duration are waited for).</summary>
+    [JsonPropertyName("elapsed_s")]
+    public required double ElapsedS { get; init; }
+
+    [JsonPropertyName("rps")]
+    public required double Rps { get; init; }
+
+    [JsonPropertyName("p50_ms")]
+    public double? P50Ms { get; init; }
+
+    [JsonPropertyName("p95_ms")]
+    public double? P95Ms { get; init; }
+
+    [JsonPropertyName("p99_ms")]
+    public double? P99Ms { get; init; }
+
+    [JsonPropertyName("max_ms")]
+    public double? MaxMs { get; init; }
+
+    [JsonPropertyName("mean_ms")]
+    public double? MeanMs { get; init; }
+
+    [JsonPropertyName("errors")]
+    public required IReadOnlyDictionary<string, long> Errors { get; init; }
+
+    /// <summary>CPU seconds the watched process spent per successful request over the measured window.</summary>
+    [JsonPropertyName("cpu_s_per_request")]
+    public double? CpuSPerRequest { get; init; }
+
+    /// <summary>The throughput the cores allow at that cost: processor count / CPU seconds per request.</summary>
+    [JsonPropertyName("saturation_rps")]
+    public double? SaturationRps { get; init; }
+
+    [JsonPropertyName("peak_rss_mb")]
+    public double? PeakRssMb { get; init; }
+
+    [JsonPropertyName("hwm_mb")]
+    public double? HwmMb { get; init; }
+
+    /// <summary>Cut short by Ctrl+C: its numbers cover less than the duration.</summary>
+    [JsonPropertyName("interrupted")]
+    public bool Interrupted { get; init; }
+}
+
+/// <summary>A whole bench run, printed as a table or as one JSON document.</summary>
+internal sealed record BenchReport
+{
+    [JsonPropertyName("mode")]
+    public required string Mode { get; init; }
+
+    [JsonPropertyName("server")]
+    public string? Server { get; init; }
+
+    [JsonPropertyName("photos")]
+    public required int Photos { get; init; }
+
+    [JsonPropertyName("duration_s")]
+    public required double DurationS { get; init; }
+
+    [JsonPropertyName("warmup_s")]
+    public required double WarmupS { get; init; }
+
+    [JsonPropertyName("max_requests")]
+    public required int MaxRequests { get; init; }
+
+    [JsonPropertyName("processor_count")]
+    public int ProcessorCount { get; init; } = Environment.ProcessorCount;
+
+    [JsonPropertyName("interrupted")]
+    public bool Interrupted { get; init; }
+
+    [JsonPropertyName("levels")]
+    public required IReadOnlyList<LevelResult> Levels { get; init; }
+
+    [JsonIgnore]
+    public long TotalOk => Levels.Sum(l => l.Ok);
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        NumberHandling = JsonNumberHandling.Strict,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public string ToTable()
+    {
+        var withCpu = Levels.Any(l => l.CpuSPerRequest is not null);
+        var withMemory = Levels.Any(l => l.PeakRssMb is not null);
+        var text = new StringBuilder();
+        text.AppendLine(Invariant($"bench {Mode}: {(Server is null ? "in-process pipeline" : Server)}, {Photos} photos, {DurationS:0.###} s per level after {WarmupS:0.###} s warm-up, {ProcessorCount} cores"));
+        text.Append(Invariant($"{"concurrency",11} {"ok",8} {"rps",8} {"p50 ms",8} {"p95 ms",8} {"p99 ms",8} {"max ms",8}"));
+        if (withCpu)
+        {
+            text.Append(Invariant($" {"cpu ms/req",10} {"sat rps",8}"));
+        }
+
+        if (withMemory)
+        {
+            text.Append(Invariant($" {"peak MB",8}"));
+        }
+
+        text.AppendLine("  errors");
+        foreach (var level in Levels)
+        {
+            text.Append(Invariant($"{level.Concurrency,11} {level.Ok,8} {level.Rps,8:0.00} {Ms(level.P50Ms),8} {Ms(level.P95Ms),8} {Ms(level.P99Ms),8} {Ms(level.MaxMs),8}"));
+            if (withCpu)
+            {
+                text.Append(Invariant($" {Ms(level.CpuSPerRequest * 1000),10} {Number(level.SaturationRps),8}"));
+            }
+
+            if (withMemory)
+            {
+                text.Append(Invariant($" {Number(level.PeakRssMb),8}"));
+            }
+
+            text.Append("  ").Append(level.Errors.Count == 0 ? "none" : string.Join(' ', level.Errors.Select(e => Invariant($"{e.Key}:{e.Value}"))));
+            text.AppendLine(level.Interrupted ? "  (interrupted)" : "");
+        }
+
+        if (Levels.LastOrDefault(l => l.HwmMb is not null) is { HwmMb: { } hwm })
+        {
+            text.AppendLine(Invariant($"peak resident memory (VmHWM) at the end: {hwm:0.0} MB"));
+        }
+
+        return text.ToString().TrimEnd();
+    }
+
+    private static string Ms(double? value) => value is { } v ? v.ToString("0.0", CultureInfo.InvariantCulture) : "-";
+
+    private static string Number(double? value) => value is { } v ? v.ToString("0.0", CultureInfo.InvariantCulture) : "-";
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

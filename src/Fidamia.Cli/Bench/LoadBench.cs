@@ -1,0 +1,121 @@
+using System.CommandLine;
+using Fidamia.Protos.V1;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace Fidamia.Cli.Bench;
+
+/// <summary>
+/// <c>fidamia bench load</c>: a gRPC load generator against a service on this machine. Loopback only, bounded in
+/// time and in requests: a load tool must not reach production by accident.
+/// </summary>
+internal static class LoadBench
+{
+    // Room for the largest photo the service accepts (20 MB) and the rest of the request.
+    private const int MaxMessageBytes = 32 * 1024 * 1024;
+
+    public static Command Create()
+    {
+        var options = new BenchOptions(defaultLevels: "1,2,4,8,16");
+        var server = new Option<string>("--server") { Description = "The service's gRPC address, on this machine", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var timeout = new Option<string>("--timeout") { Description = "Deadline of each call", DefaultValueFactory = _ => "30s" };
+        var serverPid = new Option<string?>("--server-pid") { Description = "The service's process id: its peak memory and CPU per request are read from /proc" };
+
+        var command = new Command("load", "Send photos to the service from N concurrent callers and report throughput, latency and errors per level");
+        foreach (var option in options.All.Prepend(server).Append(timeout).Append(serverPid))
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var error = Console.Error;
+            if (!BenchArguments.TryParseLoopbackServer(result.GetValue(server), out var address, out var serverProblem))
+            {
+                await error.WriteLineAsync("error: " + serverProblem);
+                return BenchCommand.ExitUsage;
+            }
+
+            if (!BenchArguments.TryParseDuration(result.GetValue(timeout), out var deadline) || deadline <= TimeSpan.Zero)
+            {
+                await error.WriteLineAsync($"error: --timeout must be a positive duration (30s, 500ms, 2m or seconds), not '{result.GetValue(timeout)}'");
+                return BenchCommand.ExitUsage;
+            }
+
+            var pid = 0;
+            if (result.GetValue(serverPid) is { } pidText && !BenchArguments.TryParsePositiveInt(pidText, out pid))
+            {
+                await error.WriteLineAsync($"error: --server-pid must be a process id, not '{pidText}'");
+                return BenchCommand.ExitUsage;
+            }
+
+            if (!options.TryRead(result, error, out var settings))
+            {
+                return BenchCommand.ExitUsage;
+            }
+
+            using var probe = pid > 0 ? ProcessProbe.TryOpen(pid) : null;
+            if (pid > 0 && probe is null)
+            {
+                await error.WriteLineAsync($"warning: no /proc/{pid}/status here; the server's memory and CPU are not reported");
+            }
+
+            return await RunAsync(address, deadline, settings, probe, cancellationToken);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(Uri server, TimeSpan deadline, BenchSettings settings, ProcessProbe? probe, CancellationToken cancellationToken)
+    {
+        using var channel = GrpcChannel.ForAddress(server, new GrpcChannelOptions
+        {
+            // One connection multiplexes the calls; more open when the server's stream limit is reached rather than queueing behind it.
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+            MaxSendMessageSize = MaxMessageBytes,
+            MaxReceiveMessageSize = MaxMessageBytes,
+        });
+        var client = new TriageService.TriageServiceClient(channel);
+        var photos = settings.Photos.Select(p => ByteString.CopyFrom(p.Bytes)).ToArray();
+        var location = new Protos.V1.GeoPoint { Lat = settings.Lat, Lon = settings.Lon, AccuracyM = 10 };
+        var channelKind = (Channel)(int)settings.Channel;
+        // The service is idempotent on report_id: a repeated id would be answered from its cache, not triaged.
+        var runId = Guid.NewGuid().ToString("N")[..12];
+
+        async Task<string?> CallAsync(long sequence, CancellationToken token)
+        {
+            var request = new TriageRequest
+            {
+                ReportId = $"bench-{runId}-{sequence}",
+                Photo = photos[sequence % photos.Length],
+                Location = location,
+                Channel = channelKind,
+                ReportedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+            };
+            try
+            {
+                await client.TriageAsync(request, deadline: DateTime.UtcNow + deadline, cancellationToken: token);
+                return null;
+            }
+            catch (RpcException ex)
+            {
+                return TriageCommand.CanonicalName(ex.StatusCode);
+            }
+        }
+
+        var levels = await new BenchRunner(settings.Plan, CallAsync, probe, BenchOptions.Progress).RunAsync(cancellationToken);
+        var report = new BenchReport
+        {
+            Mode = "load",
+            Server = server.ToString(),
+            Photos = settings.Photos.Count,
+            DurationS = settings.Plan.Duration.TotalSeconds,
+            WarmupS = settings.Plan.Warmup.TotalSeconds,
+            MaxRequests = settings.Plan.MaxRequests,
+            Interrupted = cancellationToken.IsCancellationRequested,
+            Levels = levels,
+        };
+        return BenchOptions.Finish(report, settings.Json, cancellationToken);
+    }
+}

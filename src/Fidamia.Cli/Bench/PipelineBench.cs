@@ -1,0 +1,174 @@
+using System.CommandLine;
+using Fidamia.Core;
+using Fidamia.Core.Errors;
+using Fidamia.Core.Geo;
+using Fidamia.Core.Pipeline;
+using Fidamia.Core.Reports;
+using Fidamia.Gis;
+using Fidamia.Imaging;
+using Fidamia.Inference;
+using Fidamia.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace Fidamia.Cli.Bench;
+
+/// <summary>
+/// <c>fidamia bench pipeline</c>: the service's own triage pipeline, built from the same settings, called in-process
+/// by the same closed loop as <c>bench load</c>; the ratio of the two is what gRPC and the host cost.
+/// </summary>
+internal static class PipelineBench
+{
+    public static Command Create()
+    {
+        var options = new BenchOptions(defaultLevels: "1,2,4,8");
+        var config = new Option<FileInfo?>("--config") { Description = "A settings file (e.g. the service's appsettings.json)" };
+        var command = new Command("pipeline", "Run the triage pipeline in-process from N concurrent callers (settings as --Key=value after the options)");
+        foreach (var option in options.All.Append(config))
+        {
+            command.Options.Add(option);
+        }
+
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var settings = result.UnmatchedTokens.Where(t => t.StartsWith("--", StringComparison.Ordinal) && t.Contains('=', StringComparison.Ordinal)).ToArray();
+            var stray = result.UnmatchedTokens.Except(settings).ToArray();
+            if (stray.Length > 0)
+            {
+                await Console.Error.WriteLineAsync($"error: unrecognised arguments: {string.Join(' ', stray)} (settings are --Key=value)");
+                return BenchCommand.ExitUsage;
+            }
+
+            if (!options.TryRead(result, Console.Error, out var bench))
+            {
+                return BenchCommand.ExitUsage;
+            }
+
+            return await RunAsync(bench, result.GetValue(config), settings, cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary>The status the service would answer for a pipeline failure (its ErrorMappingInterceptor's mapping).</summary>
+    internal static string StatusName(Exception exception) => exception switch
+    {
+        InvalidReportException => "INVALID_ARGUMENT",
+        ReportConflictException => "ALREADY_EXISTS",
+        CapacityExceededException => "RESOURCE_EXHAUSTED",
+        OperationCanceledException => "CANCELLED",
+        _ => "INTERNAL",
+    };
+
+    private static async Task<int> RunAsync(BenchSettings bench, FileInfo? config, string[] settings, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        if (config is not null)
+        {
+            builder.Configuration.AddJsonFile(config.FullName, optional: false);
+        }
+
+        builder.Configuration.AddCommandLine(settings);
+        // A fresh state unless told otherwise: the bench must not teach, or read, a real prototype memory.
+        string? scratch = null;
+        if (string.IsNullOrEmpty(builder.Configuration[DataDirectory.ConfigurationKey]))
+        {
+            scratch = Directory.CreateTempSubdirectory("fidamia-bench-").FullName;
+            builder.Configuration.AddInMemoryCollection([new(DataDirectory.ConfigurationKey, scratch)]);
+        }
+
+        builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Warning)
+            .AddSimpleConsole().Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        // A failed start is reported below in one line; the host's own report of it is a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+        builder.AddFidamiaCore();
+        builder.AddFidamiaImaging();
+        builder.AddFidamiaInference();
+        builder.AddFidamiaGis();
+        builder.AddFidamiaRouting();
+
+        try
+        {
+            using var host = builder.Build();
+            TriagePipeline pipeline;
+            try
+            {
+                await host.StartAsync(cancellationToken);
+                // As the server's start-up check does: the model is loaded and warmed up here, not in the first level.
+                pipeline = host.Services.GetRequiredService<TriagePipeline>();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                await Console.Error.WriteLineAsync("error: the pipeline does not start with these settings: " + ex.Message);
+                return BenchCommand.ExitUsage;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return BenchCommand.ExitInterrupted;
+            }
+
+            // Each caller blocks a pool thread for as long as the synchronous stages run; without enough threads
+            // from the start, the pool's slow thread injection would be measured instead of the pipeline.
+            ThreadPool.GetMinThreads(out var workers, out var completion);
+            ThreadPool.SetMinThreads(Math.Max(workers, bench.Plan.Levels.Max() + Environment.ProcessorCount), completion);
+
+            var location = new GeoPoint(bench.Lat, bench.Lon, 10);
+            var runId = Guid.NewGuid().ToString("N")[..12];
+            async Task<string?> CallAsync(long sequence, CancellationToken token)
+            {
+                var report = new TriageReport
+                {
+                    ReportId = $"bench-{runId}-{sequence}",
+                    Photo = bench.Photos[(int)(sequence % bench.Photos.Count)].Bytes,
+                    Location = location,
+                    Channel = bench.Channel,
+                    ReportedAt = DateTimeOffset.UtcNow,
+                };
+                try
+                {
+                    await pipeline.TriageAsync(report, token);
+                    return null;
+                }
+                catch (Exception ex)
+                {
+                    return StatusName(ex);
+                }
+            }
+
+            using var probe = ProcessProbe.TryOpen(Environment.ProcessId);
+            var levels = await new BenchRunner(bench.Plan, CallAsync, probe, BenchOptions.Progress).RunAsync(cancellationToken);
+            await host.StopAsync(CancellationToken.None);
+            var report = new BenchReport
+            {
+                Mode = "pipeline",
+                Photos = bench.Photos.Count,
+                DurationS = bench.Plan.Duration.TotalSeconds,
+                WarmupS = bench.Plan.Warmup.TotalSeconds,
+                MaxRequests = bench.Plan.MaxRequests,
+                Interrupted = cancellationToken.IsCancellationRequested,
+                Levels = levels,
+            };
+            return BenchOptions.Finish(report, bench.Json, cancellationToken);
+        }
+        finally
+        {
+            if (scratch is not null)
+            {
+                try
+                {
+                    Directory.Delete(scratch, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Fidamia.Tests;
+
+namespace Fidamia.IntegrationTests;
+
+/// <summary>
+/// <c>fidamia bench load</c> against the real server over loopback and <c>fidamia bench pipeline</c> in-process,
+/// kept to a couple of seconds per level: they check that the numbers are there and sane, not what they are.
+/// </summary>
+[Collection(ServerCollection.Name)]
+public class BenchEndToEndTests(ServerFixture fixture)
+{
+    [SharedDataFact]
+    public async Task BenchLoad_LoopbackServerTwoLevels_ReportsEachLevelWithOrderedPercentilesAndNoErrors()
+    {
+        var (exitCode, stdout, stderr) = await CliProcess.RunAsync(
+            "bench", "load", "--server", fixture.Server.Address.ToString(), "--photos", SharedData.PhotosDirectory,
+            "--concurrency", "1,2", "--duration", "2s", "--warmup", "0s", "--json", "--server-pid", fixture.Server.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.True(exitCode == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        Assert.Equal("load", root.GetProperty("mode").GetString());
+        Assert.Equal(fixture.Server.Address, new Uri(root.GetProperty("server").GetString()!));
+        Assert.Equal(PhotoCount(), root.GetProperty("photos").GetInt32());
+        Assert.Equal(2, root.GetProperty("duration_s").GetDouble());
+        Assert.False(root.GetProperty("interrupted").GetBoolean());
+        var levels = root.GetProperty("levels").EnumerateArray().ToList();
+        Assert.Equal([1, 2], levels.Select(l => l.GetProperty("concurrency").GetInt32()));
+        foreach (var level in levels)
+        {
+            AssertMeasured(level);
+            Assert.Empty(level.GetProperty("errors").EnumerateObject());
+            // --server-pid: the server's own memory and CPU, read from /proc.
+            Assert.True(level.GetProperty("peak_rss_mb").GetDouble() > 0, level.ToString());
+            Assert.True(level.GetProperty("cpu_s_per_request").GetDouble() > 0, level.ToString());
+        }
+    }
+
+    [Fact]
+    public async Task BenchLoad_NonLoopbackServer_ExitsTwoBeforeSendingAnything()
+    {
+        var photos = Directory.CreateTempSubdirectory("fidamia-bench-it-");
+        try
+        {
+            // Never decoded: the refusal comes before anything is sent.
+            await File.WriteAllBytesAsync(Path.Combine(photos.FullName, "not-a-photo.jpg"), [0xFF, 0xD8, 0xFF]);
+            var stopwatch = Stopwatch.StartNew();
+
+            var (exitCode, stdout, stderr) = await CliProcess.RunAsync(
+                "bench", "load", "--server", "http://10.0.0.1:5080", "--photos", photos.FullName, "--duration", "30s", "--warmup", "0s");
+
+            // Had it sent, every call to 10.0.0.1 would have failed and the exit would be 1, after the 30 s.
+            Assert.Equal(2, exitCode);
+            Assert.Empty(stdout);
+            Assert.Contains("10.0.0.1 is not a loopback address", stderr, StringComparison.Ordinal);
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(25), $"took {stopwatch.Elapsed}");
+        }
+        finally
+        {
+            photos.Delete(recursive: true);
+        }
+    }
+
+    [SharedDataFact]
+    public async Task BenchPipeline_InProcessOneLevel_ReportsOkAndCpuSecondsPerRequest()
+    {
+        var (exitCode, stdout, stderr) = await CliProcess.RunAsync(
+            "bench", "pipeline", "--photos", SharedData.PhotosDirectory, "--concurrency", "1", "--duration", "2s", "--warmup", "0s", "--json",
+            "--Models:IntraOpThreads=1", $"--Gis:Communes:Path={SharedData.Gis("amp-communes.geojson")}");
+
+        Assert.True(exitCode == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        Assert.Equal("pipeline", root.GetProperty("mode").GetString());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("server").ValueKind);
+        var level = Assert.Single(root.GetProperty("levels").EnumerateArray().ToList());
+        Assert.Equal(1, level.GetProperty("concurrency").GetInt32());
+        AssertMeasured(level);
+        Assert.Empty(level.GetProperty("errors").EnumerateObject());
+        var cpu = level.GetProperty("cpu_s_per_request").GetDouble();
+        Assert.True(cpu > 0, level.ToString());
+        Assert.Equal(Environment.ProcessorCount / cpu, level.GetProperty("saturation_rps").GetDouble(), 6);
+        Assert.True(level.GetProperty("hwm_mb").GetDouble() > 0, level.ToString());
+    }
+
+    private static void AssertMeasured(JsonElement level)
+    {
+        Assert.True(level.GetProperty("ok").GetInt64() > 0, level.ToString());
+        Assert.True(level.GetProperty("rps").GetDouble() > 0, level.ToString());
+        var p50 = level.GetProperty("p50_ms").GetDouble();
+        var p95 = level.GetProperty("p95_ms").GetDouble();
+        var p99 = level.GetProperty("p99_ms").GetDouble();
+        var max = level.GetProperty("max_ms").GetDouble();
+        Assert.True(p50 > 0 && p50 <= p95 && p95 <= p99 && p99 <= max, level.ToString());
+    }
+
+    private static int PhotoCount() => Directory.EnumerateFiles(SharedData.PhotosDirectory)
+        .Count(f => Path.GetExtension(f).ToLowerInvariant() is ".jpg" or ".jpeg" or ".png" or ".webp");
+}
