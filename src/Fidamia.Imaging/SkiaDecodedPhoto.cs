@@ -59,7 +59,29 @@ internal sealed class SkiaDecodedPhoto : DecodedPhoto
         ArgumentNullException.ThrowIfNull(spec);
         ObjectDisposedException.ThrowIf(_pixels is null, this);
         ImageSharpDecodedPhoto.Validate(spec, destination);
+        Resize(spec, new TensorPlanes(spec, destination));
+    }
 
+    /// <summary>
+    /// The resize alone, into <paramref name="rgb"/> (interleaved R, G, B per pixel, rounded to whole levels, row
+    /// after row), for the stage benchmarks; <see cref="WriteTensor"/> normalises in the same pass instead.
+    /// </summary>
+    internal void Resize(TensorSpec spec, Span<float> rgb)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ObjectDisposedException.ThrowIf(_pixels is null, this);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rgb.Length, spec.Width * spec.Height * 3, nameof(rgb));
+        Resize(spec, new InterleavedRgb(rgb));
+    }
+
+    /// <summary>
+    /// Generic over the sink so the tensor path keeps writing each pixel straight into the planes (the JIT
+    /// specialises per struct sink, so no per-pixel indirection), while the resize can still be timed alone.
+    /// </summary>
+    private void Resize<TSink>(TensorSpec spec, TSink sink)
+        where TSink : IPixelSink, allows ref struct
+    {
+        var pixels = _pixels!;
         int sourceWidth = DisplayedWidth, sourceHeight = DisplayedHeight;
         double scaleX, scaleY, offsetX = 0, offsetY = 0;
         if (spec.ResizeMode == CoreResizeMode.CenterCrop)
@@ -86,7 +108,6 @@ internal sealed class SkiaDecodedPhoto : DecodedPhoto
         var buffer = ArrayPool<float>.Shared.Rent(rowCount * rowLength);
         try
         {
-            var pixels = _pixels;
             for (var r = 0; r < rowCount; r++)
             {
                 var rowOrigin = _origin + ((firstRow + r) * _stepY);
@@ -111,7 +132,7 @@ internal sealed class SkiaDecodedPhoto : DecodedPhoto
                 }
             }
 
-            WritePlanes(buffer, rows, firstRow, spec, destination);
+            VerticalPass(buffer, rows, firstRow, spec, sink);
         }
         finally
         {
@@ -141,10 +162,10 @@ internal sealed class SkiaDecodedPhoto : DecodedPhoto
         }
     }
 
-    /// <summary>Vertical pass, then NCHW planes in <see cref="TensorSpec.ColorOrder"/> with the spec's formula verbatim.</summary>
-    private static void WritePlanes(float[] horizontal, Kernel rows, int firstRow, TensorSpec spec, Span<float> destination)
+    /// <summary>Vertical pass, each output pixel handed to the sink (the tensor's planes, or a plain RGB buffer).</summary>
+    private static void VerticalPass<TSink>(float[] horizontal, Kernel rows, int firstRow, TensorSpec spec, TSink sink)
+        where TSink : IPixelSink, allows ref struct
     {
-        var planes = new TensorPlanes(spec, destination);
         var rowLength = spec.Width * 3;
 
         for (var y = 0; y < spec.Height; y++)
@@ -165,8 +186,21 @@ internal sealed class SkiaDecodedPhoto : DecodedPhoto
                 }
 
                 // Rounded to whole levels like ImageSharp's 8-bit result, so both paths feed the model alike.
-                planes.Write(offset + x, MathF.Round(Math.Clamp(r, 0f, 255f)), MathF.Round(Math.Clamp(g, 0f, 255f)), MathF.Round(Math.Clamp(b, 0f, 255f)));
+                sink.Write(offset + x, MathF.Round(Math.Clamp(r, 0f, 255f)), MathF.Round(Math.Clamp(g, 0f, 255f)), MathF.Round(Math.Clamp(b, 0f, 255f)));
             }
+        }
+    }
+
+    /// <summary>The resized pixels as they are, interleaved RGB.</summary>
+    private readonly ref struct InterleavedRgb(Span<float> rgb) : IPixelSink
+    {
+        private readonly Span<float> _rgb = rgb;
+
+        public void Write(int index, float red, float green, float blue)
+        {
+            _rgb[3 * index] = red;
+            _rgb[(3 * index) + 1] = green;
+            _rgb[(3 * index) + 2] = blue;
         }
     }
 

@@ -7,7 +7,7 @@ namespace Fidamia.Imaging;
 /// <c>(value * Scale - Mean[plane]) / Std[plane]</c> verbatim (no precomputed reciprocal), so every decoder feeds the
 /// model bit-identical values for identical pixels.
 /// </summary>
-internal readonly ref struct TensorPlanes
+internal readonly ref struct TensorPlanes : IPixelSink
 {
     private readonly Span<float> _red;
     private readonly Span<float> _green;
@@ -45,4 +45,11 @@ internal readonly ref struct TensorPlanes
         _green[index] = (green * _scale - _greenMean) / _greenStd;
         _blue[index] = (blue * _scale - _blueMean) / _blueStd;
     }
+}
+
+/// <summary>Where a resize hands each output pixel: the tensor's planes in the service, a plain buffer in the stage benchmarks.</summary>
+internal interface IPixelSink
+{
+    /// <param name="index">The pixel's position in the output: <c>y * width + x</c>.</param>
+    void Write(int index, float red, float green, float blue);
 }
