@@ -55,7 +55,11 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the server with the given extra arguments and waits until it listens (or exits).</summary>
-    public static async Task<ServerProcess> StartAsync(params string[] arguments)
+    public static Task<ServerProcess> StartAsync(params string[] arguments) =>
+        StartFromAsync(BuildOutput("Fidamia.Server", "Fidamia.Server.dll"), arguments);
+
+    /// <summary>Starts the server from the given build (e.g. a copy missing a native library).</summary>
+    public static async Task<ServerProcess> StartFromAsync(string serverDll, params string[] arguments)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("fidamia-it-").FullName;
         var start = new ProcessStartInfo("dotnet")
@@ -65,7 +69,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = SharedData.RepositoryRoot,
         };
-        start.ArgumentList.Add(BuildOutput("Fidamia.Server", "Fidamia.Server.dll"));
+        start.ArgumentList.Add(serverDll);
         start.ArgumentList.Add("--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0");
         start.ArgumentList.Add($"--DataDirectory={dataDirectory}");
         start.ArgumentList.Add("--Models:IntraOpThreads=1");
