@@ -76,6 +76,7 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
             var (outputLength, maxBatchSize) = CheckAgainstSession(manifest, session, manifestPath);
             var model = new OnnxImageModel(session, manifest, outputLength, maxBatchSize, versionDirectory);
             model.WarmUp();
+            NativeHeap.Trim();
             return model;
         }
         catch

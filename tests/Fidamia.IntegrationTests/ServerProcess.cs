@@ -115,17 +115,22 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Peak resident memory of the server process (VmHWM), in bytes.</summary>
-    public long PeakResidentBytes()
+    public long PeakResidentBytes() => ProcStatus("VmHWM:");
+
+    /// <summary>Resident memory of the server process now (VmRSS), in bytes.</summary>
+    public long ResidentBytes() => ProcStatus("VmRSS:");
+
+    private long ProcStatus(string field)
     {
         foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
         {
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            if (line.StartsWith(field, StringComparison.Ordinal))
             {
                 return long.Parse(DigitsRegex().Match(line).Value, System.Globalization.CultureInfo.InvariantCulture) * 1024;
             }
         }
 
-        throw new InvalidOperationException("no VmHWM in /proc status");
+        throw new InvalidOperationException($"no {field} in /proc status");
     }
 
     public async ValueTask DisposeAsync()
