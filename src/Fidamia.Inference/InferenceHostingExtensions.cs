@@ -22,14 +22,31 @@ public static partial class InferenceHostingExtensions
         builder.Services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<InferenceOptions>>().Value;
-            var model = sp.GetRequiredService<ModelRepository>().Load(options.Default, options.Version, options);
-            LogModelLoaded(sp.GetRequiredService<ILogger<OnnxImageModel>>(), model.Descriptor.Name, model.Descriptor.Version, model.Descriptor.Kind.ToString(), model.Directory);
+            var logger = sp.GetRequiredService<ILogger<OnnxImageModel>>();
+            var (directory, precision, reason) = sp.GetRequiredService<ModelRepository>().Choose(options);
+            var model = OnnxImageModel.Load(directory, options);
+            if (model.Precision != precision)
+            {
+                LogPrecisionUnavailable(logger, precision, reason, model.Precision);
+            }
+            else
+            {
+                LogPrecisionChosen(logger, precision, reason);
+            }
+
+            LogModelLoaded(logger, model.Descriptor.Name, model.Descriptor.Version, model.Descriptor.Kind.ToString(), model.Precision, model.Directory);
             return model;
         });
         builder.Services.AddSingleton<IImageModel>(sp => sp.GetRequiredService<OnnxImageModel>());
         return builder;
     }
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Model {Name} version {Version} ({Kind}) loaded from {Directory}")]
-    private static partial void LogModelLoaded(ILogger logger, string name, string version, string kind, string directory);
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Model {Name} version {Version} ({Kind}, {Precision}) loaded from {Directory}")]
+    private static partial void LogModelLoaded(ILogger logger, string name, string version, string kind, string precision, string directory);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Serving {Precision} ({Reason})")]
+    private static partial void LogPrecisionChosen(ILogger logger, string precision, string reason);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "{Wanted} was chosen ({Reason}) but the model has no such version; serving {Served}")]
+    private static partial void LogPrecisionUnavailable(ILogger logger, string wanted, string reason, string served);
 }

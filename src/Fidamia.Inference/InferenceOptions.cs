@@ -14,8 +14,16 @@ public sealed class InferenceOptions
     [Required]
     public string Default { get; set; } = "resnet18";
 
-    /// <summary>Its version; empty for the highest.</summary>
+    /// <summary>Its version; empty for the highest of the chosen <see cref="Precision"/>.</summary>
     public string? Version { get; set; }
+
+    /// <summary>
+    /// auto, fp32 or int8: which of the model's versions to serve when <see cref="Version"/> is empty.
+    /// auto takes int8 where the CPU has 8-bit dot-product instructions (see <see cref="Inference.Precision"/>).
+    /// </summary>
+    [Required]
+    [RegularExpression("auto|fp32|int8")]
+    public string Precision { get; set; } = Inference.Precision.Auto;
 
     /// <summary>ONNX Runtime intra-op threads per run; 0 for one per core.</summary>
     [Range(0, 256)]

@@ -33,8 +33,11 @@ public sealed class ModelRepository(string root)
             .ToList();
     }
 
-    /// <summary>The folder of a model version (the highest when <paramref name="version"/> is empty), or a message saying what is missing.</summary>
-    public string Resolve(string model, string? version)
+    /// <summary>
+    /// The folder of a model version: the one named, else the highest of <paramref name="precision"/>
+    /// (any precision when none is given, or when auto finds none of its choice); or a message saying what is missing.
+    /// </summary>
+    public string Resolve(string model, string? version, string? precision = null, bool strictPrecision = false)
     {
         if (!Directory.Exists(Root))
         {
@@ -51,7 +54,21 @@ public sealed class ModelRepository(string root)
 
         if (string.IsNullOrEmpty(version))
         {
-            return Path.Combine(Root, model, versions[^1]);
+            if (string.IsNullOrEmpty(precision))
+            {
+                return Path.Combine(Root, model, versions[^1]);
+            }
+
+            var ofPrecision = versions.Where(v => PrecisionOf(model, v) == precision).ToList();
+            if (ofPrecision.Count > 0)
+            {
+                return Path.Combine(Root, model, ofPrecision[^1]);
+            }
+
+            return strictPrecision
+                ? throw new ModelLoadException(
+                    $"Models:Precision: model '{model}' has no {precision} version (it has {string.Join(", ", versions.Select(v => $"{v} ({PrecisionOf(model, v)})"))})")
+                : Path.Combine(Root, model, versions[^1]);
         }
 
         return versions.Contains(version, StringComparer.Ordinal)
@@ -61,4 +78,24 @@ public sealed class ModelRepository(string root)
 
     public OnnxImageModel Load(string model, string? version, InferenceOptions options) =>
         OnnxImageModel.Load(Resolve(model, version), options);
+
+    /// <summary>The version folder the options choose, with the precision wanted and why.</summary>
+    public (string Directory, string Precision, string Reason) Choose(InferenceOptions options)
+    {
+        var (precision, reason) = Inference.Precision.Choose(options.Precision);
+        var directory = Resolve(options.Default, options.Version, precision, strictPrecision: options.Precision != Inference.Precision.Auto);
+        return (directory, precision, reason);
+    }
+
+    private string PrecisionOf(string model, string version)
+    {
+        try
+        {
+            return Inference.Precision.Of(ModelManifest.Load(Path.Combine(Root, model, version, "manifest.json")));
+        }
+        catch (Exception ex) when (ex is IOException or System.Text.Json.JsonException or ModelLoadException)
+        {
+            return "unreadable";
+        }
+    }
 }

@@ -30,6 +30,9 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
     /// <summary>The version's folder in the model repository.</summary>
     public string Directory { get; }
 
+    /// <summary>fp32 or int8, as the manifest says.</summary>
+    public string Precision { get; private init; } = Inference.Precision.Fp32;
+
     /// <summary>Loads a version folder: manifest, ONNX file, metadata checks, warm-up.</summary>
     public static OnnxImageModel Load(string versionDirectory, InferenceOptions options)
     {
@@ -74,7 +77,7 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
         try
         {
             var (outputLength, maxBatchSize) = CheckAgainstSession(manifest, session, manifestPath);
-            var model = new OnnxImageModel(session, manifest, outputLength, maxBatchSize, versionDirectory);
+            var model = new OnnxImageModel(session, manifest, outputLength, maxBatchSize, versionDirectory) { Precision = Inference.Precision.Of(manifest) };
             model.WarmUp();
             NativeHeap.Trim();
             return model;

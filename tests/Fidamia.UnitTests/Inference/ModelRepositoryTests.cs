@@ -143,4 +143,54 @@ public sealed class ModelRepositoryTests : IDisposable
         Assert.Contains("models there: m", noModel.Message, StringComparison.Ordinal);
         Assert.Contains("it has 1", noVersion.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("fp32", "3")]
+    [InlineData("int8", "2")]
+    public void Resolve_Precision_PicksTheHighestVersionOfThatPrecision(string precision, string expected)
+    {
+        Version("m", "1");
+        Version("m", "2", m => m["precision"] = "int8");
+        Version("m", "3", m => m["precision"] = "fp32");
+
+        var directory = new ModelRepository(_root).Resolve("m", null, precision);
+
+        Assert.Equal(Path.Combine(_root, "m", expected), directory);
+    }
+
+    [Fact]
+    public void Choose_Int8AskedButNoInt8Version_FailsNamingTheSettingAndListingWhatThereIs()
+    {
+        Version("m", "1");
+
+        var error = Assert.Throws<ModelLoadException>(() =>
+            new ModelRepository(_root).Choose(new InferenceOptions { Default = "m", Precision = "int8" }));
+
+        Assert.Contains("Models:Precision", error.Message, StringComparison.Ordinal);
+        Assert.Contains("1 (fp32)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Choose_AutoWithoutTheChosenPrecision_FallsBackToTheHighestVersion()
+    {
+        Version("m", "1");
+        Version("m", "2");
+
+        var (directory, precision, reason) = new ModelRepository(_root).Choose(new InferenceOptions { Default = "m", Precision = "auto" });
+
+        Assert.Contains(precision, new[] { "fp32", "int8" });
+        Assert.StartsWith("auto:", reason, StringComparison.Ordinal);
+        Assert.Equal(Path.Combine(_root, "m", "2"), directory);
+    }
+
+    [Fact]
+    public void Choose_ExplicitVersion_WinsOverPrecision()
+    {
+        Version("m", "1");
+        Version("m", "2", m => m["precision"] = "int8");
+
+        var (directory, _, _) = new ModelRepository(_root).Choose(new InferenceOptions { Default = "m", Version = "1", Precision = "int8" });
+
+        Assert.Equal(Path.Combine(_root, "m", "1"), directory);
+    }
 }
