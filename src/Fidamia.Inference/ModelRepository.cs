@@ -33,7 +33,10 @@ public sealed class ModelRepository(string root)
             .ToList();
     }
 
-    /// <summary>The folder of a model version (the highest when <paramref name="version"/> is empty), or a message saying what is missing.</summary>
+    /// <summary>
+    /// The folder of a model version (the highest when <paramref name="version"/> is empty, passing over derived versions
+    /// whose model file has not been built), or a message saying what is missing.
+    /// </summary>
     public string Resolve(string model, string? version)
     {
         if (!Directory.Exists(Root))
@@ -51,7 +54,8 @@ public sealed class ModelRepository(string root)
 
         if (string.IsNullOrEmpty(version))
         {
-            return Path.Combine(Root, model, versions[^1]);
+            var built = versions.Where(v => !IsUnbuiltDerived(Path.Combine(Root, model, v))).ToList();
+            return Path.Combine(Root, model, (built.Count > 0 ? built : versions)[^1]);
         }
 
         return versions.Contains(version, StringComparer.Ordinal)
@@ -61,4 +65,23 @@ public sealed class ModelRepository(string root)
 
     public OnnxImageModel Load(string model, string? version, InferenceOptions options) =>
         OnnxImageModel.Load(Resolve(model, version), options);
+
+    /// <summary>
+    /// A derived version (an int8 one: manifest and calibration ranges committed, its ONNX file built from the fp32
+    /// version's) that has no model file yet. Picking it by default would stop the service at start; named
+    /// explicitly it still fails, saying which file is missing.
+    /// </summary>
+    private static bool IsUnbuiltDerived(string versionDirectory)
+    {
+        try
+        {
+            var manifest = ModelManifest.Load(Path.Combine(versionDirectory, "manifest.json"));
+            return manifest.DerivedFrom is not null && !File.Exists(Path.Combine(versionDirectory, manifest.File));
+        }
+        catch (ModelLoadException)
+        {
+            // Not ours to judge here: the load reports a broken manifest, naming the field.
+            return false;
+        }
+    }
 }
