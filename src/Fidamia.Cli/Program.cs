@@ -7,6 +7,7 @@ var root = new RootCommand("fidamia: triage citizen reports with the Fidamia ser
     TriageCommand.Create(),
     RouteCommand.Create(),
     BenchCommand.Create(),
+    Fidamia.Cli.Model.ModelCommand.Create(),
 };
 var parsed = root.Parse(args);
 // After Ctrl+C a bench finishes its in-flight calls and prints what it measured; the default 2 s could cut that short.

@@ -35,6 +35,11 @@ public static partial class InferenceHostingExtensions
             }
 
             LogModelLoaded(logger, model.Descriptor.Name, model.Descriptor.Version, model.Descriptor.Kind.ToString(), model.Precision, model.Directory);
+            if (model.DerivedAtLoad is { } how)
+            {
+                LogModelDerived(logger, model.Descriptor.Name, model.Descriptor.Version, how);
+            }
+
             return model;
         });
         builder.Services.AddSingleton<IImageModel>(sp => sp.GetRequiredService<OnnxImageModel>());
@@ -43,6 +48,9 @@ public static partial class InferenceHostingExtensions
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Model {Name} version {Version} ({Kind}, {Precision}) loaded from {Directory}")]
     private static partial void LogModelLoaded(ILogger logger, string name, string version, string kind, string precision, string directory);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Model {Name} version {Version}: {How}")]
+    private static partial void LogModelDerived(ILogger logger, string name, string version, string how);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Serving {Precision} ({Reason})")]
     private static partial void LogPrecisionChosen(ILogger logger, string precision, string reason);

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Fidamia.Core.Imaging;
@@ -11,6 +12,10 @@ namespace Fidamia.Inference;
 /// </summary>
 public sealed class ModelManifest
 {
+    // Text as people read it (quotes, accents), not \\u escapes meant for HTML pages.
+    private static readonly ManifestJsonContext JsonWriter =
+        new(new JsonSerializerOptions(ManifestJsonContext.Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+
     public string Name { get; set; } = "";
 
     public string Version { get; set; } = "";
@@ -27,6 +32,12 @@ public sealed class ModelManifest
 
     /// <summary>fp32 or int8; informative, for the model tools that compare versions.</summary>
     public string? Precision { get; set; }
+
+    /// <summary>The model version this one was derived from (<c>name/version</c>), e.g. the fp32 model an int8 one was quantized from.</summary>
+    public string? DerivedFrom { get; set; }
+
+    /// <summary>For a quantized model: the calibration its int8 graph was built from.</summary>
+    public CalibrationSection? Calibration { get; set; }
 
     public InputSection Input { get; set; } = new();
 
@@ -71,6 +82,18 @@ public sealed class ModelManifest
         public string Resize { get; set; } = "stretch";
     }
 
+    public sealed class CalibrationSection
+    {
+        /// <summary>The calibration ranges (JSON), relative to the manifest.</summary>
+        public string File { get; set; } = "calibration.json";
+
+        /// <summary>How the ranges were read from the photos, e.g. <c>percentile-99.999-x1.25</c>.</summary>
+        public string Method { get; set; } = "";
+
+        /// <summary>How many photos the ranges were measured on.</summary>
+        public int Photos { get; set; }
+    }
+
     public sealed class OutputSection
     {
         public string Name { get; set; } = "";
@@ -92,6 +115,10 @@ public sealed class ModelManifest
             throw new ModelLoadException($"{path}: not a valid manifest: {ex.Message}", ex);
         }
     }
+
+    /// <summary>Writes the manifest as indented JSON, leaving out the optional fields it does not have.</summary>
+    public void Save(string path) =>
+        System.IO.File.WriteAllText(path, JsonSerializer.Serialize(this, JsonWriter.ModelManifest) + "\n");
 
     /// <summary>Checks the manifest on its own; every problem names its field.</summary>
     public IReadOnlyList<string> Problems()
@@ -189,6 +216,29 @@ public sealed class ModelManifest
             problems.Add("temperature: must be positive");
         }
 
+        if (DerivedFrom is not null && DerivedFrom.Split('/') is not [{ Length: > 0 }, { Length: > 0 }])
+        {
+            problems.Add($"derivedFrom: '{DerivedFrom}' is not name/version");
+        }
+
+        if (Calibration is not null)
+        {
+            if (string.IsNullOrWhiteSpace(Calibration.File))
+            {
+                problems.Add("calibration.file: is required");
+            }
+
+            if (string.IsNullOrWhiteSpace(Calibration.Method))
+            {
+                problems.Add("calibration.method: is required");
+            }
+
+            if (Calibration.Photos < 1)
+            {
+                problems.Add("calibration.photos: must be at least 1");
+            }
+        }
+
         if (MaxBatchSize is < 1 or > 4096)
         {
             problems.Add("maxBatchSize: must be between 1 and 4096");
@@ -255,6 +305,8 @@ public sealed class ModelLoadException(string message, Exception? inner = null) 
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     ReadCommentHandling = JsonCommentHandling.Skip,
     AllowTrailingCommas = true,
-    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ModelManifest))]
 internal sealed partial class ManifestJsonContext : JsonSerializerContext;

@@ -33,6 +33,9 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
     /// <summary>fp32 or int8, as the manifest says.</summary>
     public string Precision { get; private init; } = Inference.Precision.Fp32;
 
+    /// <summary>How the model was built at load when its version ships ranges instead of a file (see <see cref="BuildDerived"/>); else null.</summary>
+    public string? DerivedAtLoad { get; private init; }
+
     /// <summary>Loads a version folder: manifest, ONNX file, metadata checks, warm-up.</summary>
     public static OnnxImageModel Load(string versionDirectory, InferenceOptions options)
     {
@@ -50,9 +53,12 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
         }
 
         var modelPath = Path.Combine(versionDirectory, manifest.File);
+        byte[]? derived = null;
+        string? derivedAtLoad = null;
         if (!File.Exists(modelPath))
         {
-            throw new ModelLoadException($"{manifestPath}: file: '{manifest.File}' does not exist in {versionDirectory}");
+            (derived, derivedAtLoad) = BuildDerived(manifest, manifestPath, versionDirectory)
+                ?? throw new ModelLoadException($"{manifestPath}: file: '{manifest.File}' does not exist in {versionDirectory}");
         }
 
         using var sessionOptions = new SessionOptions
@@ -67,7 +73,7 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
         InferenceSession session;
         try
         {
-            session = new InferenceSession(modelPath, sessionOptions);
+            session = derived is null ? new InferenceSession(modelPath, sessionOptions) : new InferenceSession(derived, sessionOptions);
         }
         catch (OnnxRuntimeException ex)
         {
@@ -77,7 +83,7 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
         try
         {
             var (outputLength, maxBatchSize) = CheckAgainstSession(manifest, session, manifestPath);
-            var model = new OnnxImageModel(session, manifest, outputLength, maxBatchSize, versionDirectory) { Precision = Inference.Precision.Of(manifest) };
+            var model = new OnnxImageModel(session, manifest, outputLength, maxBatchSize, versionDirectory) { Precision = Inference.Precision.Of(manifest), DerivedAtLoad = derivedAtLoad };
             model.WarmUp();
             NativeHeap.Trim();
             return model;
@@ -125,6 +131,59 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
     }
 
     public void Dispose() => _session.Dispose();
+
+    /// <summary>
+    /// A derived version (the default int8 one) ships its manifest and calibration ranges, not its ONNX file:
+    /// the file is built here, in memory, from the fp32 version it names and those ranges. The build is
+    /// deterministic, so this is the same model <c>fidamia model quantize</c> writes, and it needs no write
+    /// access to the model repository (read-only in the container).
+    /// </summary>
+    private static (byte[] Model, string How)? BuildDerived(ModelManifest manifest, string manifestPath, string versionDirectory)
+    {
+        if (manifest.DerivedFrom is null)
+        {
+            return null;
+        }
+
+        if (manifest.Calibration is null)
+        {
+            throw new ModelLoadException($"{manifestPath}: calibration: a derived version without its model file needs its calibration ranges");
+        }
+
+        var rangesPath = Path.Combine(versionDirectory, manifest.Calibration.File);
+        if (!File.Exists(rangesPath))
+        {
+            throw new ModelLoadException($"{manifestPath}: calibration.file: '{manifest.Calibration.File}' does not exist in {versionDirectory}");
+        }
+
+        var root = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(versionDirectory)))!;
+        var sourceDirectory = Path.Combine([root, .. manifest.DerivedFrom.Split('/')]);
+        var sourceManifestPath = Path.Combine(sourceDirectory, "manifest.json");
+        if (!File.Exists(sourceManifestPath))
+        {
+            throw new ModelLoadException($"{manifestPath}: derivedFrom: '{manifest.DerivedFrom}' is not in the model repository {root}");
+        }
+
+        var sourcePath = Path.Combine(sourceDirectory, ModelManifest.Load(sourceManifestPath).File);
+        if (!File.Exists(sourcePath))
+        {
+            throw new ModelLoadException($"{manifestPath}: derivedFrom: '{manifest.DerivedFrom}' has no model file {sourcePath}");
+        }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            var model = Quantization.Int8Quantizer.BuildQdq(File.ReadAllBytes(sourcePath), Quantization.CalibrationRanges.Load(rangesPath));
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            return (model, string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"built at load from {manifest.DerivedFrom} and {manifest.Calibration.File} in {elapsed.TotalMilliseconds:0} ms"));
+        }
+        catch (Exception ex) when (ex is InvalidDataException or System.Text.Json.JsonException or IOException)
+        {
+            throw new ModelLoadException($"{manifestPath}: calibration: {ex.Message}", ex);
+        }
+    }
 
     /// <summary>The first run pays for memory planning and kernel selection; pay it before serving.</summary>
     private void WarmUp()

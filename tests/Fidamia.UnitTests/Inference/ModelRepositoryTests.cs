@@ -193,4 +193,40 @@ public sealed class ModelRepositoryTests : IDisposable
 
         Assert.Equal(Path.Combine(_root, "m", "1"), directory);
     }
+
+    [Fact]
+    public void Load_ManifestWithDerivedFromAndCalibration_LoadsAndSavesTheSameFields()
+    {
+        var directory = Version("q", "2", m =>
+        {
+            m["precision"] = "int8";
+            m["derivedFrom"] = "resnet18/1";
+            m["calibration"] = new JsonObject { ["file"] = "calibration.json", ["method"] = "percentile-99.999", ["photos"] = 7 };
+        });
+
+        var manifest = ModelManifest.Load(Path.Combine(directory, "manifest.json"));
+        var copy = Path.Combine(_root, "copy.json");
+        manifest.Save(copy);
+        var again = ModelManifest.Load(copy);
+
+        Assert.Empty(manifest.Problems());
+        Assert.Equal(("resnet18/1", "calibration.json", "percentile-99.999", 7), (again.DerivedFrom, again.Calibration!.File, again.Calibration.Method, again.Calibration.Photos));
+        Assert.DoesNotContain("maxBatchSize", File.ReadAllText(copy), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("derivedFrom", "resnet18")]
+    [InlineData("calibration.photos", 0)]
+    public void Problems_BadDerivationFields_NameTheField(string field, object value)
+    {
+        var directory = Version("bad", "2", m =>
+        {
+            m["derivedFrom"] = field == "derivedFrom" ? JsonValue.Create(value) : "resnet18/1";
+            m["calibration"] = new JsonObject { ["file"] = "calibration.json", ["method"] = "minmax", ["photos"] = field == "calibration.photos" ? JsonValue.Create(value) : 7 };
+        });
+
+        var problems = ModelManifest.Load(Path.Combine(directory, "manifest.json")).Problems();
+
+        Assert.Contains(problems, p => p.StartsWith(field + ":", StringComparison.Ordinal));
+    }
 }
