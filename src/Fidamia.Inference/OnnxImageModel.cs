@@ -85,6 +85,14 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
             var (outputLength, maxBatchSize) = CheckAgainstSession(manifest, session, manifestPath);
             var model = new OnnxImageModel(session, manifest, outputLength, maxBatchSize, versionDirectory) { Precision = Inference.Precision.Of(manifest), DerivedAtLoad = derivedAtLoad };
             model.WarmUp();
+            if (derived is not null)
+            {
+                // The build held the fp32 file, its parsed graph and the int8 bytes (about 200 MB of large
+                // objects): hand them back now rather than whenever a gen-2 collection happens to run.
+                derived = null;
+                GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            }
+
             NativeHeap.Trim();
             return model;
         }
