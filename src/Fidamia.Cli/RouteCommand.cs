@@ -10,11 +10,7 @@ using Fidamia.Core.Reports;
 using Fidamia.Core.Routing;
 using Fidamia.Gis;
 using Fidamia.Routing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 
 namespace Fidamia.Cli;
 
@@ -66,20 +62,8 @@ internal static class RouteCommand
 
     private static int Run(string labelCode, GeoPoint point, ReportChannel channel, FileInfo? config, string[] settings, bool asJson)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            DisableDefaults = true,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        if (config is not null)
-        {
-            builder.Configuration.AddJsonFile(config.FullName, optional: false);
-        }
-
-        builder.Configuration.AddCommandLine(settings);
         // Warnings (demo layers...) go to stderr so that stdout stays the answer alone, e.g. pure JSON.
-        builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Warning)
-            .AddSimpleConsole().Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        var builder = LocalHost.CreateBuilder(config, settings);
         builder.AddFidamiaTaxonomy();
         builder.AddFidamiaGis();
         builder.AddFidamiaRouting();

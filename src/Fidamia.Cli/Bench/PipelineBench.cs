@@ -12,7 +12,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 
 namespace Fidamia.Cli.Bench;
 
@@ -65,17 +64,7 @@ internal static class PipelineBench
 
     private static async Task<int> RunAsync(BenchSettings bench, FileInfo? config, string[] settings, CancellationToken cancellationToken)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            DisableDefaults = true,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        if (config is not null)
-        {
-            builder.Configuration.AddJsonFile(config.FullName, optional: false);
-        }
-
-        builder.Configuration.AddCommandLine(settings);
+        var builder = LocalHost.CreateBuilder(config, settings);
         // A fresh state unless told otherwise: the bench must not teach, or read, a real prototype memory.
         string? scratch = null;
         if (string.IsNullOrEmpty(builder.Configuration[DataDirectory.ConfigurationKey]))
@@ -84,8 +73,6 @@ internal static class PipelineBench
             builder.Configuration.AddInMemoryCollection([new(DataDirectory.ConfigurationKey, scratch)]);
         }
 
-        builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Warning)
-            .AddSimpleConsole().Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         // A failed start is reported below in one line; the host's own report of it is a stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.AddFidamiaCore();

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Fidamia.Core.Imaging;
 using Fidamia.Core.Models;
+using Fidamia.Core.Scoring;
 using Fidamia.Imaging;
 using Fidamia.Inference;
 using Fidamia.Inference.Quantization;
@@ -245,7 +246,7 @@ internal static class QuantizeCommand
                 continue;
             }
 
-            cosines[photos[i].Name] = Cosine(fp32Features[i], int8Features[i]);
+            cosines[photos[i].Name] = VectorMath.Cosine(fp32Features[i], int8Features[i]);
             if (Nearest(fp32Features, i) == Nearest(int8Features, i))
             {
                 same++;
@@ -268,7 +269,7 @@ internal static class QuantizeCommand
         var bestCosine = double.NegativeInfinity;
         for (var j = 0; j < features.Count; j++)
         {
-            var cosine = j == of ? double.NegativeInfinity : Cosine(features[of], features[j]);
+            var cosine = j == of ? double.NegativeInfinity : VectorMath.Cosine(features[of], features[j]);
             if (cosine > bestCosine)
             {
                 (best, bestCosine) = (j, cosine);
@@ -276,19 +277,6 @@ internal static class QuantizeCommand
         }
 
         return best;
-    }
-
-    private static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * (double)b[i];
-            na += a[i] * (double)a[i];
-            nb += b[i] * (double)b[i];
-        }
-
-        return na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
     }
 
     /// <summary>

@@ -2,8 +2,28 @@ using System.Numerics;
 
 namespace Fidamia.Core.Scoring;
 
-internal static class VectorMath
+/// <summary>Feature-vector arithmetic shared by the prototype memory and the model tools.</summary>
+public static class VectorMath
 {
+    /// <summary>Cosine similarity accumulated in double (0 when either vector is zero): how model versions and precisions are compared.</summary>
+    public static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        if (a.Length != b.Length)
+        {
+            throw new ArgumentException("vectors differ in length");
+        }
+
+        double dot = 0, na = 0, nb = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            dot += a[i] * (double)b[i];
+            na += a[i] * (double)a[i];
+            nb += b[i] * (double)b[i];
+        }
+
+        return na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
+    }
+
     public static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         if (a.Length != b.Length)

@@ -1,5 +1,6 @@
 using Fidamia.Core.Imaging;
 using Fidamia.Core.Models;
+using Fidamia.Core.Scoring;
 using Fidamia.Imaging;
 using Fidamia.Inference;
 using Fidamia.Tests;
@@ -183,7 +184,7 @@ public sealed class SkiaPhotoDecoderTests(ITestOutputHelper output)
         var spec = model.Descriptor.Input;
         var skiaFeatures = Features(Skia(), bytes, out var skiaMetadata);
         var sharpFeatures = Features(Decoder(), bytes, out var sharpMetadata);
-        return (Cosine(skiaFeatures, sharpFeatures), skiaMetadata, sharpMetadata);
+        return (VectorMath.Cosine(skiaFeatures, sharpFeatures), skiaMetadata, sharpMetadata);
 
         float[] Features(IPhotoDecoder decoder, byte[] photoBytes, out PhotoMetadata metadata)
         {
@@ -195,18 +196,5 @@ public sealed class SkiaPhotoDecoderTests(ITestOutputHelper output)
             model.Run(input, features, CancellationToken.None);
             return features;
         }
-    }
-
-    private static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += (double)a[i] * b[i];
-            na += (double)a[i] * a[i];
-            nb += (double)b[i] * b[i];
-        }
-
-        return dot / Math.Sqrt(na * nb);
     }
 }

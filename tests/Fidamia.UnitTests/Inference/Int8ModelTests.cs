@@ -71,7 +71,7 @@ public sealed class Int8ModelTests
 
         foreach (var (name, vector) in fp32)
         {
-            Assert.True(Cosine(vector, int8[name]) >= 0.99, $"{name}: cosine {Cosine(vector, int8[name]):0.0000}");
+            Assert.True(VectorMath.Cosine(vector, int8[name]) >= 0.99, $"{name}: cosine {VectorMath.Cosine(vector, int8[name]):0.0000}");
         }
     }
 
@@ -124,18 +124,5 @@ public sealed class Int8ModelTests
         }
 
         return (a, b);
-    }
-
-    private static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * (double)b[i];
-            na += a[i] * (double)a[i];
-            nb += b[i] * (double)b[i];
-        }
-
-        return dot / Math.Sqrt(na * nb);
     }
 }

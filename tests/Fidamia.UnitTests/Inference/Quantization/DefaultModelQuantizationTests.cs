@@ -1,4 +1,5 @@
 using Fidamia.Core.Imaging;
+using Fidamia.Core.Scoring;
 using Fidamia.Imaging;
 using Fidamia.Inference;
 using Fidamia.Inference.Quantization;
@@ -120,7 +121,7 @@ public sealed class DefaultModelQuantizationTests(DefaultModelQuantizationFixtur
         using var int8Session = new InferenceSession(int8, options);
         foreach (var (name, tensor) in photos)
         {
-            var cosine = Cosine(Run(fp32Session, tensor), Run(int8Session, tensor));
+            var cosine = VectorMath.Cosine(Run(fp32Session, tensor), Run(int8Session, tensor));
             Assert.True(cosine >= 0.99, $"{name}: cosine {cosine:0.0000}");
         }
     }
@@ -134,18 +135,5 @@ public sealed class DefaultModelQuantizationTests(DefaultModelQuantizationFixtur
         using var runOptions = new RunOptions();
         using var results = session.Run(runOptions, ["Input247"], [value], ["Pooling395_Output_0"]);
         return results[0].GetTensorDataAsSpan<float>().ToArray();
-    }
-
-    private static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * (double)b[i];
-            na += a[i] * (double)a[i];
-            nb += b[i] * (double)b[i];
-        }
-
-        return dot / Math.Sqrt(na * nb);
     }
 }
