@@ -102,30 +102,6 @@ public sealed class ImageSharpPhotoDecoderTests
     }
 
     [Fact]
-    public void Decode_JpegWithOrientation6_RotatesToDisplayedSizeAndPixels()
-    {
-        // Stored 4 x 2 with a red top-left pixel; orientation 6 means "rotate 90 degrees clockwise to display".
-        using var image = new Image<Rgb24>(4, 2, new Rgb24(0, 0, 0));
-        image[0, 0] = new Rgb24(255, 0, 0);
-        image.Metadata.ExifProfile = new ExifProfile();
-        image.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)6);
-        var bytes = Encode(image, new JpegEncoder { Quality = 100 });
-
-        using var photo = Decoder().Decode(bytes, Target, CancellationToken.None);
-
-        Assert.Equal(2, photo.Metadata.Width);
-        Assert.Equal(4, photo.Metadata.Height);
-        var spec = RawSpec(2, 4);
-        var tensor = new float[spec.Length];
-        photo.WriteTensor(spec, tensor);
-
-        // After a clockwise turn the stored top-left corner is the displayed top-right (x = 1, y = 0).
-        Assert.InRange(tensor[1], 200f, 255f);
-        Assert.InRange(tensor[0], 0f, 60f);
-        Assert.InRange(tensor[(3 * 2) + 1], 0f, 60f);
-    }
-
-    [Fact]
     public void Decode_PngAndWebp_ReportTheirFormat()
     {
         using var image = Noise(16, 12, seed: 1);

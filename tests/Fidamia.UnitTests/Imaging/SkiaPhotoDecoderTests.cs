@@ -90,27 +90,6 @@ public sealed class SkiaPhotoDecoderTests(ITestOutputHelper output)
         Assert.True(cosine >= 0.99, $"cosine {cosine}");
     }
 
-    [Fact]
-    public void Decode_JpegWithOrientation6_RotatesToDisplayedSizeAndPixels()
-    {
-        using var image = new Image<Rgb24>(4, 2, new Rgb24(0, 0, 0));
-        image[0, 0] = new Rgb24(255, 0, 0);
-        image.Metadata.ExifProfile = new ExifProfile();
-        image.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)6);
-        var bytes = Encode(image, new JpegEncoder { Quality = 100 });
-
-        using var photo = Skia().Decode(bytes, Target, CancellationToken.None);
-
-        Assert.Equal(2, photo.Metadata.Width);
-        Assert.Equal(4, photo.Metadata.Height);
-        var spec = RawSpec(2, 4);
-        var tensor = new float[spec.Length];
-        photo.WriteTensor(spec, tensor);
-        Assert.InRange(tensor[1], 200f, 255f);
-        Assert.InRange(tensor[0], 0f, 60f);
-        Assert.InRange(tensor[(3 * 2) + 1], 0f, 60f);
-    }
-
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
