@@ -38,4 +38,29 @@ public sealed class ImagingHostingExtensionsTests
 
         Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<ImagingOptions>>().Value);
     }
+
+    [Fact]
+    public void AddFidamiaImaging_Default_RegistersSkiaWhereItLoads()
+    {
+        using var host = Build();
+
+        Assert.Equal("skia", host.Services.GetRequiredService<IOptions<ImagingOptions>>().Value.Decoder);
+        Assert.IsType<SkiaPhotoDecoder>(host.Services.GetRequiredService<IPhotoDecoder>());
+    }
+
+    [Fact]
+    public void AddFidamiaImaging_ImageSharpConfigured_RegistersImageSharp()
+    {
+        using var host = Build(("Imaging:Decoder", "imagesharp"));
+
+        Assert.IsType<ImageSharpPhotoDecoder>(host.Services.GetRequiredService<IPhotoDecoder>());
+    }
+
+    [Fact]
+    public void AddFidamiaImaging_UnknownDecoder_FailsValidation()
+    {
+        using var host = Build(("Imaging:Decoder", "gdi"));
+
+        Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<ImagingOptions>>().Value);
+    }
 }
