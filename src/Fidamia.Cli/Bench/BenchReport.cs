@@ -99,6 +99,19 @@ internal sealed record BenchReport
         NumberHandling = JsonNumberHandling.Strict,
     };
 
+    /// <summary>The report of a finished (or interrupted) run of either bench command.</summary>
+    public static BenchReport Of(string mode, string? server, BenchSettings settings, IReadOnlyList<LevelResult> levels, bool interrupted) => new()
+    {
+        Mode = mode,
+        Server = server,
+        Photos = settings.Photos.Count,
+        DurationS = settings.Plan.Duration.TotalSeconds,
+        WarmupS = settings.Plan.Warmup.TotalSeconds,
+        MaxRequests = settings.Plan.MaxRequests,
+        Interrupted = interrupted,
+        Levels = levels,
+    };
+
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     public string ToTable()

@@ -105,17 +105,7 @@ internal static class LoadBench
         }
 
         var levels = await new BenchRunner(settings.Plan, CallAsync, probe, BenchOptions.Progress).RunAsync(cancellationToken);
-        var report = new BenchReport
-        {
-            Mode = "load",
-            Server = server.ToString(),
-            Photos = settings.Photos.Count,
-            DurationS = settings.Plan.Duration.TotalSeconds,
-            WarmupS = settings.Plan.Warmup.TotalSeconds,
-            MaxRequests = settings.Plan.MaxRequests,
-            Interrupted = cancellationToken.IsCancellationRequested,
-            Levels = levels,
-        };
+        var report = BenchReport.Of("load", server.ToString(), settings, levels, cancellationToken.IsCancellationRequested);
         return BenchOptions.Finish(report, settings.Json, cancellationToken);
     }
 }

@@ -132,16 +132,7 @@ internal static class PipelineBench
             using var probe = ProcessProbe.TryOpen(Environment.ProcessId);
             var levels = await new BenchRunner(bench.Plan, CallAsync, probe, BenchOptions.Progress).RunAsync(cancellationToken);
             await host.StopAsync(CancellationToken.None);
-            var report = new BenchReport
-            {
-                Mode = "pipeline",
-                Photos = bench.Photos.Count,
-                DurationS = bench.Plan.Duration.TotalSeconds,
-                WarmupS = bench.Plan.Warmup.TotalSeconds,
-                MaxRequests = bench.Plan.MaxRequests,
-                Interrupted = cancellationToken.IsCancellationRequested,
-                Levels = levels,
-            };
+            var report = BenchReport.Of("pipeline", null, bench, levels, cancellationToken.IsCancellationRequested);
             return BenchOptions.Finish(report, bench.Json, cancellationToken);
         }
         finally
