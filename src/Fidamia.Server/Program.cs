@@ -16,4 +16,4 @@ builder.AddFidamiaServer();
 
 var app = builder.Build();
 app.MapFidamiaServer();
-app.Run();
+return await app.RunFidamiaAsync();

@@ -31,6 +31,9 @@ public static class ServerHostingExtensions
             .AddCheck<PipelineReadyCheck>("pipeline");
         services.AddSingleton<PipelineReadyCheck>();
         services.AddHostedService<StartupCheck>();
+        // A failure to start is reported once, without its stack trace, by StartupProblems; the host would log it
+        // again with the trace. Its other Error event is a faulted BackgroundService, and the service has none.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 
         var otlp = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
         services.AddOpenTelemetry()

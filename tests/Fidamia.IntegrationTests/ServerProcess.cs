@@ -88,8 +88,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         {
             // Exited can fire before the last lines are read; WaitForExitAsync waits for the end of both streams.
             await process.WaitForExitAsync();
-            server._listening.TrySetException(
-                new InvalidOperationException($"the server exited with {process.ExitCode} before listening:\n{server.Output}"));
+            server._listening.TrySetException(new ServerExitedException(process.ExitCode, server.Output));
         });
         process.Start();
         process.BeginOutputReadLine();
@@ -108,9 +107,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
             await using var server = await StartAsync(arguments);
             return (0, server.Output);
         }
-        catch (InvalidOperationException ex) when (ex.Message.StartsWith("the server exited", StringComparison.Ordinal))
+        catch (ServerExitedException ex)
         {
-            return (1, ex.Message);
+            return (ex.ExitCode, ex.Output);
         }
     }
 
@@ -176,4 +175,13 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     [GeneratedRegex(@"\d+")]
     private static partial Regex DigitsRegex();
+}
+
+/// <summary>The server stopped before it listened (a start-up failure), with its exit code and everything it printed.</summary>
+public sealed class ServerExitedException(int exitCode, string output)
+    : InvalidOperationException($"the server exited with {exitCode} before listening:\n{output}")
+{
+    public int ExitCode { get; } = exitCode;
+
+    public string Output { get; } = output;
 }

@@ -35,6 +35,51 @@ public class StartupTests
     }
 
     [Fact]
+    public async Task Start_SeveralWrongSettings_PrintsEachOnceWithoutStackTraceAndExitsNonZero()
+    {
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(
+            "--Gis:Communes:Path=/nonexistent/communes.geojson", "--Routing:RulesPath=/nonexistent/rules.yaml", "--Models:IntraOpThreads=-1");
+
+        Assert.Equal(1, exitCode);
+        Assert.Single(Lines(output, "Fidamia cannot start:"));
+        Assert.Single(Lines(output, "Gis:Communes:Path: no file at '/nonexistent/communes.geojson'"));
+        Assert.Single(Lines(output, "Routing:RulesPath: no file at '/nonexistent/rules.yaml'"));
+        Assert.Single(Lines(output, "IntraOpThreads"));
+        Assert.DoesNotMatch(@"(?m)^\s+at \S", output);
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hosting failed to start", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WrongSettingAskedForDetail_PrintsTheStackTraceToo()
+    {
+        var (exitCode, output) = await ServerProcess.RunToExitAsync(
+            "--Gis:Communes:Path=/nonexistent/communes.geojson", "--Logging:LogLevel:Default=Debug");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("OptionsValidationException", output, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^\s+at \S", output);
+    }
+
+    [Fact]
+    public async Task Start_PortInUse_SaysSoOnceAndExitsNonZero()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+        var (exitCode, output) = await ServerProcess.RunToExitAsync($"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{port}");
+
+        Assert.Equal(1, exitCode);
+        Assert.Single(Lines(output, $"127.0.0.1:{port}"));
+        Assert.Contains("address already in use", output, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"(?m)^\s+at \S", output);
+    }
+
+    private static string[] Lines(string output, string containing) =>
+        output.Split('\n').Where(l => l.Contains(containing, StringComparison.Ordinal)).ToArray();
+
+    [Fact]
     public async Task Start_EmbeddedDefaults_ServesTheDemoLayer()
     {
         await using var server = await ServerProcess.StartAsync();
