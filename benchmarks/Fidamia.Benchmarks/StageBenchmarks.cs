@@ -379,7 +379,7 @@ public class StageBenchmarks
         var decision = pipeline.TriageAsync(NextReport(), _none).GetAwaiter().GetResult();
         var memory = services.GetRequiredService<IImageScorer>() as PrototypeMemory;
         Console.WriteLine(Invariant(
-            $"// pipeline {name}: decoder {services.GetRequiredService<IPhotoDecoder>().GetType().Name}, {memory?.Count ?? 0} prototype examples; {Photo} → {decision.Status} '{decision.Label.Code}' at {decision.Confidence:0.00}, queue {decision.Queue.Id}: {string.Join(" | ", decision.Explanation)}"));
+            $"// pipeline {name}: decoder {services.GetRequiredService<IPhotoDecoder>().GetType().Name}, {memory?.Count ?? 0} prototype examples; {Photo} → {decision.Status} '{decision.Label?.Code ?? "(none)"}' at {decision.Confidence:0.00}, queue {decision.Queue.Id}: {string.Join(" | ", decision.Explanation)}"));
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

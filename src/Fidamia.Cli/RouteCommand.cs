@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using Fidamia.Core;
 using Fidamia.Core.Context;
 using Fidamia.Core.Geo;
@@ -118,8 +116,9 @@ internal static class RouteCommand
         return string.Join(Environment.NewLine, lines);
     }
 
+    // Named and shaped as `fidamia triage` prints the same things (the API's Queue and Context messages).
     private static string Json(string label, LocationContext context, QueueAssignment assignment, ContextPrior prior) =>
-        JsonSerializer.Serialize(
+        CliJson.Serialize(
             new
             {
                 label,
@@ -129,16 +128,13 @@ internal static class RouteCommand
                 {
                     commune = new { insee = context.Commune.Insee, name = context.Commune.Name },
                     territory = context.Territory,
-                    arrondissement = context.Arrondissement?.Insee,
+                    arrondissement = context.Arrondissement?.Insee ?? "",
                     zones = context.Zones.Select(z => new { layer = z.Layer, id = z.Id, type = z.Type, name = z.Name }),
-                    road = context.Road is { } r ? new { id = r.Id, name = r.Name, owner = r.Owner, distance_m = r.DistanceM } : null,
-                    near_boundary_m = context.NearBoundaryM,
+                    road = context.Road is { } r ? new { id = r.Id, name = r.Name, owner = r.Owner, distanceM = r.DistanceM } : null,
+                    nearBoundaryM = context.NearBoundaryM,
                 },
                 explanation = context.Matches.Select(m => "layer " + m).Concat(prior.Explanation).Concat(assignment.Explanation),
-            },
-            JsonOptions);
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+            });
 
     private static ReportChannel ParseChannel(string channel) => channel switch
     {

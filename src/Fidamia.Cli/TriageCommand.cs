@@ -70,8 +70,7 @@ internal static class TriageCommand
         try
         {
             var response = await client.TriageAsync(request, deadline: DateTime.UtcNow + timeout, cancellationToken: cancellationToken);
-            var formatter = new JsonFormatter(JsonFormatter.Settings.Default.WithFormatDefaultValues(true).WithIndentation());
-            Console.Out.WriteLine(formatter.Format(response));
+            Console.Out.WriteLine(CliJson.Format(response));
             return 0;
         }
         catch (RpcException ex)

@@ -1,3 +1,4 @@
+using Fidamia.Core.Errors;
 using Fidamia.Core.Imaging;
 using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
@@ -33,6 +34,8 @@ public sealed class ImageSharpPhotoDecoder : IPhotoDecoder
     /// ImageSharp 2.1 cannot decode at a reduced scale, so <paramref name="target"/> does not change the work done;
     /// the full image is decoded and resized in <see cref="DecodedPhoto.WriteTensor"/>.
     /// </remarks>
+    public FieldViolation? Precheck(ReadOnlySpan<byte> photo) => PhotoInspector.Precheck(photo, _options, _configuration);
+
     public DecodedPhoto Decode(ReadOnlyMemory<byte> photo, TensorSpec target, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);

@@ -32,6 +32,25 @@ internal static class PhotoInspector
     private const double BytesPerMegabyte = 1024 * 1024;
     private const double PixelsPerMegapixel = 1_000_000;
     private const int MaxReasonLength = 200;
+    private const string NotAcceptedFormat = "is not a JPEG, PNG or WebP image";
+
+    /// <summary>The checks that need no header parsing: byte limit and format by signature (the first bytes).</summary>
+    public static FieldViolation? Precheck(ReadOnlySpan<byte> photo, ImagingOptions options, Configuration configuration)
+    {
+        if (photo.IsEmpty)
+        {
+            return new(Field, "is empty");
+        }
+
+        if (photo.Length > options.MaxPhotoBytes)
+        {
+            return new(Field, TooLarge(photo.Length, options));
+        }
+
+        return PhotoFormats.FromImageSharp(Image.DetectFormat(configuration, photo)) is null
+            ? new(Field, NotAcceptedFormat)
+            : null;
+    }
 
     public static PhotoInspection Inspect(ReadOnlyMemory<byte> photo, ImagingOptions options, Configuration configuration, CancellationToken cancellationToken)
     {
@@ -43,7 +62,7 @@ internal static class PhotoInspector
 
         if (photo.Length > options.MaxPhotoBytes)
         {
-            throw new InvalidReportException(Field, $"is {FormatSize(photo.Length)}; the limit is {FormatSize(options.MaxPhotoBytes)}");
+            throw new InvalidReportException(Field, TooLarge(photo.Length, options));
         }
 
         try
@@ -69,7 +88,7 @@ internal static class PhotoInspector
         // Detection reads the content's signature, never a file name, and only the JPEG, PNG and WebP modules take part.
         if (info is null || PhotoFormats.FromImageSharp(detected) is not { } format)
         {
-            throw new InvalidReportException(Field, "is not a JPEG, PNG or WebP image");
+            throw new InvalidReportException(Field, NotAcceptedFormat);
         }
 
         var pixels = (long)info.Width * info.Height;
@@ -152,6 +171,9 @@ internal static class PhotoInspector
         PhotoFormat.Png => "is truncated or incomplete: the PNG ends before its IEND chunk",
         _ => "is truncated or incomplete: the WebP is shorter than its RIFF header says",
     };
+
+    private static string TooLarge(long bytes, ImagingOptions options) =>
+        $"is {FormatSize(bytes)}; the limit is {FormatSize(options.MaxPhotoBytes)}";
 
     /// <summary>Megabytes for photo-sized values, smaller units for the small limits tests and some deployments set.</summary>
     private static string FormatSize(long bytes) => bytes switch

@@ -1,3 +1,4 @@
+using Fidamia.Core.Errors;
 using System.Buffers;
 using System.Runtime.InteropServices;
 using Fidamia.Core.Imaging;
@@ -31,6 +32,8 @@ public sealed class SkiaPhotoDecoder : IPhotoDecoder
 
     /// <summary>Whether the native Skia library loads in this process; probed once.</summary>
     public static bool IsSupported => Supported.Value;
+
+    public FieldViolation? Precheck(ReadOnlySpan<byte> photo) => PhotoInspector.Precheck(photo, _options, _configuration);
 
     public DecodedPhoto Decode(ReadOnlyMemory<byte> photo, TensorSpec target, CancellationToken cancellationToken)
     {

@@ -36,6 +36,12 @@ public abstract class DecodedPhoto : IDisposable
 /// </summary>
 public interface IPhotoDecoder
 {
+    /// <summary>
+    /// What can be said of the photo without decoding it (its size against the limit, its format by signature), so that
+    /// a refusal lists it beside the request's other violations; null when nothing is wrong so far.
+    /// </summary>
+    Errors.FieldViolation? Precheck(ReadOnlySpan<byte> photo) => null;
+
     /// <param name="target">The tensor the photo will be written into, so a decoder may decode at a reduced scale.</param>
     DecodedPhoto Decode(ReadOnlyMemory<byte> photo, TensorSpec target, CancellationToken cancellationToken);
 }

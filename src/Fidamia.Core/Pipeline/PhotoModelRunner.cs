@@ -42,6 +42,9 @@ public sealed class PhotoModelRunner : IDisposable
 
     public ModelDescriptor Model => _model.Descriptor;
 
+    /// <inheritdoc cref="IPhotoDecoder.Precheck"/>
+    public Errors.FieldViolation? Precheck(ReadOnlySpan<byte> photo) => _decoder.Precheck(photo);
+
     public async Task<(PhotoMetadata Photo, float[] Output)> RunAsync(ReadOnlyMemory<byte> photo, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

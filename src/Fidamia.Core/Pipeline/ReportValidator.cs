@@ -14,6 +14,16 @@ public sealed class ReportValidator(Taxonomy.Taxonomy taxonomy, TimeProvider tim
 
     public void Validate(TriageReport report)
     {
+        var violations = Check(report);
+        if (violations.Count > 0)
+        {
+            throw new InvalidReportException(violations);
+        }
+    }
+
+    /// <summary>Every violation the fields alone show, in field order; empty when they are all acceptable.</summary>
+    public List<FieldViolation> Check(TriageReport report)
+    {
         var violations = new List<FieldViolation>();
 
         if (string.IsNullOrEmpty(report.ReportId))
@@ -80,10 +90,7 @@ public sealed class ReportValidator(Taxonomy.Taxonomy taxonomy, TimeProvider tim
             violations.Add(new("reported_at", "is in the future"));
         }
 
-        if (violations.Count > 0)
-        {
-            throw new InvalidReportException(violations);
-        }
+        return violations;
     }
 
     private static bool IsReportIdChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or ':' or '-';

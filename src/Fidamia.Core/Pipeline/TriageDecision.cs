@@ -20,7 +20,8 @@ public sealed record TriageDecision
 
     public required TriageStatus Status { get; init; }
 
-    public required TaxonomyLabel Label { get; init; }
+    /// <summary>Null when no label stands out: every label the evidence allows ties (nothing to go on).</summary>
+    public required TaxonomyLabel? Label { get; init; }
 
     public required double Confidence { get; init; }
 

@@ -13,6 +13,7 @@ using Fidamia.Core.Models;
 using Fidamia.Core.Reports;
 using Fidamia.Core.Routing;
 using Fidamia.Core.Scoring;
+using Fidamia.Core.Taxonomy;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -74,7 +75,7 @@ public sealed class TriagePipeline
         var started = Stopwatch.GetTimestamp();
         try
         {
-            _validator.Validate(report);
+            var context = Validate(report);
             var fingerprint = Fingerprint(report);
             while (true)
             {
@@ -103,7 +104,7 @@ public sealed class TriagePipeline
 
                 try
                 {
-                    var decision = await RunAsync(report, cancellationToken);
+                    var decision = await RunAsync(report, context, cancellationToken);
                     entry.Outcome.SetResult(decision);
                     Record(decision, started);
                     return decision;
@@ -145,13 +146,35 @@ public sealed class TriagePipeline
         }
     }
 
-    private async Task<TriageDecision> RunAsync(TriageReport report, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every violation that can be known without decoding the photo, listed together: the fields, the point outside the
+    /// territory (locating is cheap and makes a photo from elsewhere moot), the photo's size and format by signature.
+    /// </summary>
+    private LocationContext Validate(TriageReport report)
+    {
+        var violations = _validator.Check(report);
+        LocationContext? context = null;
+        if (report.Location is { } location && !violations.Exists(v => v.Field.StartsWith("location", StringComparison.Ordinal)))
+        {
+            context = Stage("locate", () => _locator.Locate(location));
+            if (context is null)
+            {
+                violations.Add(new("location", "is outside the served territory (no commune of the Métropole contains it)"));
+            }
+        }
+
+        if (!report.Photo.IsEmpty && _runner.Precheck(report.Photo.Span) is { } photoViolation)
+        {
+            violations.Add(photoViolation);
+        }
+
+        return violations.Count > 0 ? throw new InvalidReportException(violations) : context!;
+    }
+
+    private async Task<TriageDecision> RunAsync(TriageReport report, LocationContext context, CancellationToken cancellationToken)
     {
         using var activity = FidamiaMetrics.ActivitySource.StartActivity("triage");
         var location = report.Location!.Value;
-
-        var context = Stage("locate", () => _locator.Locate(location))
-            ?? throw new InvalidReportException("location", "is outside the served territory (no commune of the Métropole contains it)");
 
         var (photo, output) = await _runner.RunAsync(report.Photo, cancellationToken);
         var evidence = Stage("score", () => _scorer.Score(output));
@@ -163,12 +186,18 @@ public sealed class TriagePipeline
         TriageReport report, GeoPoint location, LocationContext context, PhotoMetadata photo, Posterior posterior, ModelDescriptor model)
     {
         var ranked = _taxonomy.Labels
-            .Select(l => (Label: l, P: posterior.Probabilities[l.Index]))
+            .Select(l => (Label: l, P: Probability(posterior.Probabilities[l.Index])))
             .OrderByDescending(x => x.P)
             .ThenBy(x => x.Label.Index)
             .ToList();
-        var (label, confidence) = ranked[0];
-        var threshold = model.Thresholds.TryGetValue(label.Code, out var t) ? t : label.Threshold ?? _options.DefaultThreshold;
+        var (best, confidence) = ranked[0];
+        var tied = ranked.Count(x => x.P == confidence);
+
+        // With nothing to go on (no image evidence, no declared category, a neutral place) every label ties: a
+        // tie-break by taxonomy order would name a label nothing pointed to, so there is none.
+        TaxonomyLabel? label = tied > 1 ? null : best;
+        var threshold = label is null ? 1.0
+            : model.Thresholds.TryGetValue(label.Code, out var t) ? t : label.Threshold ?? _options.DefaultThreshold;
 
         var explanation = new List<string>(posterior.Explanation);
         explanation.AddRange(context.Matches.Count > 0
@@ -179,27 +208,32 @@ public sealed class TriagePipeline
             explanation.Add(Invariant($"context: {nearBoundary:0} m from a commune boundary; the commune may need confirming"));
         }
 
-        double? exifDistance = photo.ExifLocation is { } exif ? Geodesy.HaversineMeters(location, exif) : null;
+        double? exifDistance = photo.ExifLocation is { } exif ? Math.Round(Geodesy.HaversineMeters(location, exif), 1) : null;
         var exifFarAway = exifDistance > _options.MaxExifDistanceM;
         if (exifFarAway)
         {
             explanation.Add(Invariant($"photo: its EXIF position is {exifDistance / 1000:0.0} km from the declared point (more than {_options.MaxExifDistanceM:0} m); not routed automatically"));
         }
 
-        var routed = !exifFarAway && confidence >= threshold;
-        explanation.Add(Invariant($"decision: '{label.Code}' at {confidence:0.00} {(confidence >= threshold ? ">=" : "<")} threshold {threshold:0.00}"));
+        var routed = label is not null && !exifFarAway && confidence >= threshold;
+        explanation.Add(label is null
+            ? Invariant($"decision: no label stands out ({tied} labels tie at {confidence:0.00}): nothing in the photo, the place or a declared category tells them apart")
+            : Invariant($"decision: '{label.Code}' at {confidence:0.00} {(confidence >= threshold ? ">=" : "<")} threshold {threshold:0.00}"));
 
-        var assignment = _router.Route(new RouteRequest(label, context, report.Channel));
         QueueRef queue;
-        if (routed)
+        var review = new QueueRef(_options.ReviewQueueId, _options.ReviewQueueName);
+        if (label is null)
         {
-            queue = assignment.Queue;
-            explanation.AddRange(assignment.Explanation);
+            queue = review;
+            explanation.Add($"queue: operators' review ({queue.Id})");
         }
         else
         {
-            queue = new QueueRef(_options.ReviewQueueId, _options.ReviewQueueName);
-            explanation.Add($"queue: operators' review ({queue.Id}); would otherwise go to {assignment.Queue.Id} by rule {assignment.Rule}");
+            var assignment = _router.Route(new RouteRequest(label, context, report.Channel));
+            queue = routed ? assignment.Queue : review;
+            explanation.AddRange(routed
+                ? assignment.Explanation
+                : [$"queue: operators' review ({queue.Id}); would otherwise go to {assignment.Queue.Id} by rule {assignment.Rule}"]);
         }
 
         return new TriageDecision
@@ -219,13 +253,19 @@ public sealed class TriagePipeline
         };
     }
 
+    /// <summary>
+    /// Probabilities to six decimals: what the caller reads and what the threshold is compared with are the same number
+    /// (0.7, not 0.6999999999999998), and labels equal but for rounding noise tie.
+    /// </summary>
+    private static double Probability(double p) => Math.Round(p, 6);
+
     private void Record(TriageDecision decision, long started)
     {
         var elapsed = Stopwatch.GetElapsedTime(started);
         var outcome = decision.Status == TriageStatus.Routed ? "routed" : "needs_review";
         _metrics.ReportTriaged(outcome, elapsed.TotalSeconds);
         _metrics.Confidence(decision.Confidence);
-        Log.Triaged(_logger, decision.ReportId, outcome, decision.Label.Code, decision.Confidence, decision.Queue.Id, elapsed.TotalMilliseconds);
+        Log.Triaged(_logger, decision.ReportId, outcome, decision.Label?.Code ?? "(none)", decision.Confidence, decision.Queue.Id, elapsed.TotalMilliseconds);
     }
 
     private T Stage<T>(string name, Func<T> stage)

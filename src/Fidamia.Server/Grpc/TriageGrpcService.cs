@@ -38,7 +38,7 @@ public sealed class TriageGrpcService(TriagePipeline pipeline) : TriageService.T
                 DomainStatus.NeedsReview => Protos.V1.TriageStatus.NeedsReview,
                 _ => Protos.V1.TriageStatus.Unspecified,
             },
-            Label = new Label { Code = decision.Label.Code, Name = decision.Label.Name },
+            Label = decision.Label is { } label ? new Label { Code = label.Code, Name = label.Name } : null,
             Confidence = decision.Confidence,
             Queue = new Queue { Id = decision.Queue.Id, Name = decision.Queue.Name },
             Context = ToProto(decision.Context),
@@ -47,13 +47,17 @@ public sealed class TriageGrpcService(TriagePipeline pipeline) : TriageService.T
                 Width = decision.Photo.Width,
                 Height = decision.Photo.Height,
                 Format = decision.Photo.Format,
-                DeclaredToExifDistanceM = decision.DeclaredToExifDistanceM ?? 0,
             },
             Model = new ModelInfo { Name = decision.ModelName, Version = decision.ModelVersion },
         };
         if (decision.Photo.ExifLocation is { } exif)
         {
             response.Photo.ExifLocation = new Protos.V1.GeoPoint { Lat = exif.Lat, Lon = exif.Lon };
+        }
+
+        if (decision.DeclaredToExifDistanceM is { } distance)
+        {
+            response.Photo.DeclaredToExifDistanceM = distance;
         }
 
         if (decision.Photo.TakenAt is { } takenAt)

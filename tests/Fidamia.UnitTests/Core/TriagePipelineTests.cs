@@ -82,7 +82,7 @@ public sealed class TriagePipelineTests : IDisposable
         var decision = await Pipeline().TriageAsync(Report(), CancellationToken.None);
 
         Assert.Equal(TriageStatus.NeedsReview, decision.Status);
-        Assert.Equal("graffiti", decision.Label.Code);
+        Assert.Equal("graffiti", decision.Label?.Code);
         Assert.Equal(0.7, decision.Confidence, 9);
         Assert.Equal("revue", decision.Queue.Id);
         Assert.Contains(decision.Explanation, e => e.Contains("proprete.marseille-provence", StringComparison.Ordinal));
@@ -143,6 +143,41 @@ public sealed class TriagePipelineTests : IDisposable
         Assert.Equal("location", Assert.Single(ex.Violations).Field);
         Assert.Contains("outside the served territory", ex.Violations[0].Description, StringComparison.Ordinal);
         Assert.Equal(0, _decoder.Calls);
+    }
+
+    [Fact]
+    public async Task TriageAsync_BadPhotoOutsideTerritoryAndUnknownCategory_ListsAllThreeAndDecodesNothing()
+    {
+        _decoder.PrecheckSays = new FieldViolation("photo", "is not a JPEG, PNG or WebP image");
+
+        var ex = await Assert.ThrowsAsync<InvalidReportException>(() =>
+            Pipeline().TriageAsync(Report(declared: "no_such_label", at: new GeoPoint(50.87, 4.69)), CancellationToken.None));
+
+        Assert.Equal(["declared_category", "location", "photo"], ex.Violations.Select(v => v.Field).Order(StringComparer.Ordinal));
+        Assert.Equal(0, _decoder.Calls);
+    }
+
+    [Fact]
+    public async Task TriageAsync_NothingToGoOn_HasNoLabelAndGoesToReviewSayingWhy()
+    {
+        var decision = await Pipeline().TriageAsync(Report(declared: null), CancellationToken.None);
+
+        Assert.Null(decision.Label);
+        Assert.Equal(TriageStatus.NeedsReview, decision.Status);
+        Assert.Equal("revue", decision.Queue.Id);
+        Assert.Equal(Math.Round(1.0 / _taxonomy.Count, 6), decision.Confidence);
+        Assert.Contains(decision.Explanation, e => e.StartsWith("decision: no label stands out", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TriageAsync_DeclaredCategoryAlone_IsThatLabelAtExactlyRho()
+    {
+        var decision = await Pipeline().TriageAsync(Report(declared: "graffiti"), CancellationToken.None);
+
+        Assert.Equal("graffiti", decision.Label?.Code);
+        // Not 0.6999999999999998: what the caller reads is the number compared with the threshold.
+        Assert.Equal("0.7", decision.Confidence.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.All(decision.Candidates, c => Assert.Equal(Math.Round(c.Score, 6), c.Score));
     }
 
     [Fact]
@@ -242,6 +277,10 @@ public sealed class TriagePipelineTests : IDisposable
         public Exception? Failure { get; set; }
 
         public Action? OnDecode { get; set; }
+
+        public FieldViolation? PrecheckSays { get; set; }
+
+        public FieldViolation? Precheck(ReadOnlySpan<byte> photo) => PrecheckSays;
 
         public DecodedPhoto Decode(ReadOnlyMemory<byte> photo, TensorSpec target, CancellationToken cancellationToken)
         {
