@@ -39,7 +39,26 @@ public sealed class PhotoDecoderContractTests
         Assert.InRange(tensor[(3 * 2) + 1], 0f, 60f);
     }
 
-    private static IPhotoDecoder Create(string decoder) => decoder == ImagingOptions.ImageSharpDecoder
-        ? Decoder()
-        : new SkiaPhotoDecoder(Options.Create(new ImagingOptions()));
+    [Theory]
+    [MemberData(nameof(Decoders))]
+    public void Precheck_WithoutDecoding_TellsSizeAndFormatBySignatureAndPassesAGoodPhoto(string decoder)
+    {
+        using var image = Noise(8, 8, seed: 1);
+        var jpeg = Encode(image, new JpegEncoder());
+        var gif = Encode(image, new SixLabors.ImageSharp.Formats.Gif.GifEncoder());
+        var small = Create(decoder, new ImagingOptions { MaxPhotoBytes = jpeg.Length - 1 });
+
+        Assert.Null(Create(decoder).Precheck(jpeg));
+        Assert.Equal(("photo", "is not a JPEG, PNG or WebP image"), Describe(Create(decoder).Precheck(gif)));
+        Assert.Equal(("photo", "is empty"), Describe(Create(decoder).Precheck([])));
+        Assert.StartsWith("is ", small.Precheck(jpeg)!.Description, StringComparison.Ordinal);
+        Assert.Contains("the limit is", small.Precheck(jpeg)!.Description, StringComparison.Ordinal);
+    }
+
+    private static (string, string)? Describe(Fidamia.Core.Errors.FieldViolation? violation) =>
+        violation is null ? null : (violation.Field, violation.Description);
+
+    private static IPhotoDecoder Create(string decoder, ImagingOptions? options = null) => decoder == ImagingOptions.ImageSharpDecoder
+        ? Decoder(options)
+        : new SkiaPhotoDecoder(Options.Create(options ?? new ImagingOptions()));
 }
