@@ -59,7 +59,24 @@ public sealed partial class ServerProcess : IAsyncDisposable
         StartFromAsync(BuildOutput("Fidamia.Server", "Fidamia.Server.dll"), arguments);
 
     /// <summary>Starts the server from the given build (e.g. a copy missing a native library).</summary>
-    public static async Task<ServerProcess> StartFromAsync(string serverDll, params string[] arguments)
+    public static Task<ServerProcess> StartFromAsync(string serverDll, params string[] arguments) =>
+        LaunchAsync([serverDll], SharedData.RepositoryRoot, arguments);
+
+    /// <summary>Starts the given build with <paramref name="workingDirectory"/> as the current directory.</summary>
+    public static Task<ServerProcess> StartInAsync(string workingDirectory, string serverDll, params string[] arguments) =>
+        LaunchAsync([serverDll], workingDirectory, arguments);
+
+    /// <summary>
+    /// Starts the server as the README does, <c>dotnet run --project src/Fidamia.Server -- ARGS</c>, from
+    /// <paramref name="workingDirectory"/> (without building again: the test run has built it).
+    /// </summary>
+    public static Task<ServerProcess> StartWithDotnetRunAsync(string workingDirectory, params string[] arguments) =>
+        LaunchAsync(
+            ["run", "--no-build", "-c", Configuration, "--project", Path.Combine(SharedData.RepositoryRoot, "src", "Fidamia.Server"), "--"],
+            workingDirectory,
+            arguments);
+
+    private static async Task<ServerProcess> LaunchAsync(string[] launcher, string workingDirectory, string[] arguments)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("fidamia-it-").FullName;
         var start = new ProcessStartInfo("dotnet")
@@ -67,9 +84,13 @@ public sealed partial class ServerProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = SharedData.RepositoryRoot,
+            WorkingDirectory = workingDirectory,
         };
-        start.ArgumentList.Add(serverDll);
+        foreach (var part in launcher)
+        {
+            start.ArgumentList.Add(part);
+        }
+
         start.ArgumentList.Add("--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0");
         start.ArgumentList.Add($"--DataDirectory={dataDirectory}");
         start.ArgumentList.Add("--Models:IntraOpThreads=1");
