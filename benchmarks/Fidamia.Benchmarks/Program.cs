@@ -1,4 +1,7 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Fidamia.Benchmarks;
 
 if (!BenchmarkPhotos.Available)
@@ -18,5 +21,11 @@ if (args is ["photos", var directory])
     return 0;
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(HotPathBenchmarks).Assembly).Run(args);
-return 0;
+// FIDAMIA_BENCHMARK_DRY=1: each selected benchmark once, in this process, to show the commands run (CI runs the README's
+// benchmark commands so, word for word); the figures come from full runs only.
+var config = Environment.GetEnvironmentVariable("FIDAMIA_BENCHMARK_DRY") == "1"
+    ? DefaultConfig.Instance.AddJob(Job.Dry.WithToolchain(InProcessEmitToolchain.Instance))
+    : null;
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(HotPathBenchmarks).Assembly).Run(args, config);
+// A filter that matches nothing, or a benchmark that throws, is a failed command, not a quiet success.
+return summaries.Any() && summaries.All(s => !s.HasCriticalValidationErrors && s.Reports.All(r => r.Success)) ? 0 : 1;

@@ -22,9 +22,10 @@ internal static class LoadBench
         var server = new Option<string>("--server") { Description = "The service's gRPC address, on this machine", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var timeout = new Option<string>("--timeout") { Description = "Deadline of each call", DefaultValueFactory = _ => "30s" };
         var serverPid = new Option<string?>("--server-pid") { Description = "The service's process id: its peak memory and CPU per request are read from /proc" };
+        var wait = new Option<string>("--wait") { Description = "How long to wait for the service to be ready (health SERVING) before the first level", DefaultValueFactory = _ => "60s" };
 
         var command = new Command("load", "Send photos to the service from N concurrent callers and report throughput, latency and errors per level");
-        foreach (var option in options.All.Prepend(server).Append(timeout).Append(serverPid))
+        foreach (var option in options.All.Prepend(server).Append(timeout).Append(serverPid).Append(wait))
         {
             command.Options.Add(option);
         }
@@ -41,6 +42,12 @@ internal static class LoadBench
             if (!BenchArguments.TryParseDuration(result.GetValue(timeout), out var deadline) || deadline <= TimeSpan.Zero)
             {
                 await error.WriteLineAsync($"error: --timeout must be a positive duration (30s, 500ms, 2m or seconds), not '{result.GetValue(timeout)}'");
+                return BenchCommand.ExitUsage;
+            }
+
+            if (!BenchArguments.TryParseDuration(result.GetValue(wait), out var readiness) || readiness < TimeSpan.Zero)
+            {
+                await error.WriteLineAsync($"error: --wait must be a duration (60s, 500ms, 2m or seconds), not '{result.GetValue(wait)}'");
                 return BenchCommand.ExitUsage;
             }
 
@@ -62,12 +69,13 @@ internal static class LoadBench
                 await error.WriteLineAsync($"warning: no /proc/{pid}/status here; the server's memory and CPU are not reported");
             }
 
-            return await RunAsync(address, deadline, settings, probe, cancellationToken);
+            return await RunAsync(address, deadline, readiness, settings, probe, cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(Uri server, TimeSpan deadline, BenchSettings settings, ProcessProbe? probe, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(
+        Uri server, TimeSpan deadline, TimeSpan readiness, BenchSettings settings, ProcessProbe? probe, CancellationToken cancellationToken)
     {
         using var channel = GrpcChannel.ForAddress(server, new GrpcChannelOptions
         {
@@ -76,6 +84,13 @@ internal static class LoadBench
             MaxSendMessageSize = MaxMessageBytes,
             MaxReceiveMessageSize = MaxMessageBytes,
         });
+        // A server started a moment ago (`... & server=$!`) loads its model before it serves: wait for it, not for errors.
+        if (!await WaitUntilServingAsync(channel, readiness, cancellationToken))
+        {
+            await Console.Error.WriteLineAsync($"error: the service at {server} is not serving after {readiness.TotalSeconds:0.#} s (--wait)");
+            return BenchCommand.ExitNothingSucceeded;
+        }
+
         var client = new TriageService.TriageServiceClient(channel);
         var photos = settings.Photos.Select(p => ByteString.CopyFrom(p.Bytes)).ToArray();
         var location = new Protos.V1.GeoPoint { Lat = settings.Lat, Lon = settings.Lon, AccuracyM = 10 };
@@ -107,5 +122,32 @@ internal static class LoadBench
         var levels = await new BenchRunner(settings.Plan, CallAsync, probe, BenchOptions.Progress).RunAsync(cancellationToken);
         var report = BenchReport.Of("load", server.ToString(), settings, levels, cancellationToken.IsCancellationRequested);
         return BenchOptions.Finish(report, settings.Json, cancellationToken);
+    }
+
+    private static async Task<bool> WaitUntilServingAsync(GrpcChannel channel, TimeSpan readiness, CancellationToken cancellationToken)
+    {
+        var health = new Grpc.Health.V1.Health.HealthClient(channel);
+        var until = DateTime.UtcNow + readiness;
+        while (true)
+        {
+            try
+            {
+                var answer = await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: cancellationToken);
+                if (answer.Status == Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving)
+                {
+                    return true;
+                }
+            }
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+            {
+            }
+
+            if (DateTime.UtcNow >= until)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
     }
 }
