@@ -2,6 +2,7 @@ using Fidamia.Core.Errors;
 using Fidamia.Core.Imaging;
 using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
@@ -64,9 +65,15 @@ public sealed class ImageSharpPhotoDecoder : IPhotoDecoder
             cancellationToken.ThrowIfCancellationRequested();
 
             // Rotates the pixels as the camera meant them to be seen (phones mostly store landscape sensor data
-            // plus an orientation tag); models are trained on upright photos.
-            image.Mutate(x => x.AutoOrient());
-            cancellationToken.ThrowIfCancellationRequested();
+            // plus an orientation tag); models are trained on upright photos. The decoder ignores metadata
+            // (ImagingConfiguration), so the orientation the inspection read is handed to AutoOrient.
+            if (inspection.Orientation != 1)
+            {
+                image.Metadata.ExifProfile = new ExifProfile();
+                image.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)inspection.Orientation);
+                image.Mutate(x => x.AutoOrient());
+                cancellationToken.ThrowIfCancellationRequested();
+            }
 
             // The size is the decoded image's own; position, time and format come from the shared inspection.
             var metadata = inspection.Metadata with { Width = image.Width, Height = image.Height };

@@ -23,7 +23,8 @@ internal sealed record PhotoInspection(PhotoFormat Format, int StoredWidth, int 
 
 /// <summary>
 /// The checks every decoder runs on untrusted bytes before decoding them: byte limit, format by content (ImageSharp's
-/// JPEG, PNG and WebP modules only), pixel limit from the headers, completeness, and EXIF metadata.
+/// JPEG, PNG and WebP modules only), pixel limit from the headers, completeness, compressed PNG text, and EXIF
+/// metadata (read from the block <see cref="PhotoMetadataBlocks"/> finds: ImageSharp ignores metadata).
 /// </summary>
 internal static class PhotoInspector
 {
@@ -103,9 +104,18 @@ internal static class PhotoInspector
             throw new InvalidReportException(Field, Truncated(format));
         }
 
+        if (format == PhotoFormat.Png && PhotoMetadataBlocks.CountCompressedPngText(photo.Span) is var compressedText
+            && compressedText > PhotoMetadataBlocks.MaxCompressedTextChunks)
+        {
+            throw new InvalidReportException(Field, Invariant(
+                $"has {compressedText} compressed text chunks (zTXt, iTXt); the limit is {PhotoMetadataBlocks.MaxCompressedTextChunks}"));
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
 
-        var exif = info.Metadata?.ExifProfile;
+        // Parsed lazily by the first GetValue below, inside the caller's decoder-failure handling; at most 64 KB.
+        var block = PhotoMetadataBlocks.FindExif(photo.Span, format);
+        var exif = block.IsEmpty ? null : new ExifProfile(block.ToArray());
         var orientation = ReadOrientation(exif);
         var swaps = orientation is >= 5 and <= 8;
         var metadata = new PhotoMetadata(

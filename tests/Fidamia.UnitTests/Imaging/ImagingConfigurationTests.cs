@@ -1,6 +1,9 @@
 using Fidamia.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.PixelFormats;
 using static Fidamia.UnitTests.Imaging.TestImages;
 
@@ -31,6 +34,17 @@ public sealed class ImagingConfigurationTests
         Assert.Null(Image.Identify(configuration, gif, out var format));
         Assert.Null(format);
         Assert.Throws<UnknownImageFormatException>(() => Image.Load<Rgb24>(configuration, gif));
+    }
+
+    [Fact]
+    public void Create_Default_EveryDecoderIgnoresMetadata()
+    {
+        // Text, ICC and XMP are then never inflated or parsed by ImageSharp; EXIF is read by PhotoMetadataBlocks.
+        var formats = ImagingConfiguration.Create().ImageFormatsManager;
+
+        Assert.True(Assert.IsType<JpegDecoder>(formats.FindDecoder(JpegFormat.Instance)).IgnoreMetadata);
+        Assert.True(Assert.IsType<PngDecoder>(formats.FindDecoder(PngFormat.Instance)).IgnoreMetadata);
+        Assert.True(Assert.IsType<WebpDecoder>(formats.FindDecoder(WebpFormat.Instance)).IgnoreMetadata);
     }
 
     [Fact]
