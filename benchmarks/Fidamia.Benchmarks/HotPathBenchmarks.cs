@@ -43,8 +43,10 @@ public class HotPathBenchmarks
             throw new InvalidOperationException($"no shared photos at {BenchmarkPhotos.SharedData}; set FIDAMIA_SHARED_DATA");
         }
 
-        var options = new InferenceOptions { IntraOpThreads = Threads };
-        _model = new ModelRepository(options.ResolvedPath).Load("resnet18", null, options);
+        // fp32 on every host: the raw Run baseline reads the model file, and an int8 version is built in memory at
+        // load; int8 against fp32 is PrecisionBenchmarks' comparison.
+        var options = new InferenceOptions { IntraOpThreads = Threads, Precision = Precision.Fp32 };
+        _model = OnnxImageModel.Load(new ModelRepository(options.ResolvedPath).Choose(options).Directory, options);
         _spec = _model.Descriptor.Input;
 
         using var sessionOptions = new SessionOptions { IntraOpNumThreads = Threads, InterOpNumThreads = 1 };

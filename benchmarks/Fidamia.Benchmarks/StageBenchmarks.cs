@@ -105,8 +105,10 @@ public class StageBenchmarks
     public void SetupStages()
     {
         SetupPhoto();
-        var options = new InferenceOptions { IntraOpThreads = 1, AllowSpinning = false };
-        _model = new ModelRepository(options.ResolvedPath).Load("resnet18", null, options);
+        // fp32 on every host: the raw Run baseline reads the model file, and an int8 version is built in memory at
+        // load; int8 against fp32 is PrecisionBenchmarks' comparison.
+        var options = new InferenceOptions { IntraOpThreads = 1, AllowSpinning = false, Precision = Precision.Fp32 };
+        _model = OnnxImageModel.Load(new ModelRepository(options.ResolvedPath).Choose(options).Directory, options);
         _spec = _model.Descriptor.Input;
 
         using (var sessionOptions = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 })
@@ -333,6 +335,7 @@ public class StageBenchmarks
             ["Imaging:Decoder"] = decoder,
             ["Models:IntraOpThreads"] = "1",
             ["Models:AllowSpinning"] = "false",
+            ["Models:Precision"] = Precision.Fp32,
             ["Prototypes:SeedPath"] = seed,
             ["ContextPriors:Zones:park:vegetation"] = "2",
             ["ContextPriors:Road:nid_de_poule"] = "2",

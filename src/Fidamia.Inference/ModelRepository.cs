@@ -76,9 +76,6 @@ public sealed class ModelRepository(string root)
             : throw new ModelLoadException($"Models:Version: model '{model}' has no version '{version}' (it has {string.Join(", ", versions)})");
     }
 
-    public OnnxImageModel Load(string model, string? version, InferenceOptions options) =>
-        OnnxImageModel.Load(Resolve(model, version), options);
-
     /// <summary>The version folder the options choose, with the precision wanted and why.</summary>
     public (string Directory, string Precision, string Reason) Choose(InferenceOptions options)
     {
