@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Fidamia.Core;
 using Fidamia.Core.Context;
+using Fidamia.Core.Diagnostics;
 using Fidamia.Core.Geo;
 using Fidamia.Core.Location;
 using Fidamia.Core.Reports;
@@ -67,7 +68,22 @@ internal static class RouteCommand
         builder.AddFidamiaRouting();
 
         using var host = builder.Build();
-        var taxonomy = host.Services.GetRequiredService<Core.Taxonomy.Taxonomy>();
+        Core.Taxonomy.Taxonomy taxonomy;
+        ILocator locator;
+        try
+        {
+            // Every setting checked at once, then the layers and rules loaded: a wrong one is told as the service tells it.
+            host.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
+            taxonomy = host.Services.GetRequiredService<Core.Taxonomy.Taxonomy>();
+            locator = host.Services.GetRequiredService<ILocator>();
+            host.Services.GetRequiredService<IQueueRouter>();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            StartupProblems.Report("fidamia route", ex, Console.Error, StartupProblems.DetailAskedFor(builder.Configuration["Logging:LogLevel:Default"]));
+            return ExitUsage;
+        }
+
         var label = taxonomy.Find(labelCode);
         if (label is null)
         {
@@ -81,7 +97,7 @@ internal static class RouteCommand
             return ExitUsage;
         }
 
-        var context = host.Services.GetRequiredService<ILocator>().Locate(point);
+        var context = locator.Locate(point);
         if (context is null)
         {
             Console.Error.WriteLine("error: the point is outside the served territory (no commune of the Métropole contains it)");

@@ -76,6 +76,21 @@ public class StartupTests
         Assert.DoesNotMatch(@"(?m)^\s+at \S", output);
     }
 
+    [Fact]
+    public async Task Route_WrongSettings_PrintsEachOnceWithoutStackTraceAndExitsWithUsage()
+    {
+        var (exitCode, stdout, stderr) = await CliProcess.RunAsync(
+            "route", "--label", "graffiti", "--lat", "43.3", "--lon", "5.37",
+            "--Gis:Communes:Path=/nonexistent/communes.geojson", "--Routing:RulesPath=/nonexistent/rules.yaml");
+
+        Assert.Equal(2, exitCode);
+        Assert.Empty(stdout);
+        Assert.Single(Lines(stderr, "fidamia route cannot start:"));
+        Assert.Single(Lines(stderr, "Gis:Communes:Path: no file at '/nonexistent/communes.geojson'"));
+        Assert.Single(Lines(stderr, "Routing:RulesPath: no file at '/nonexistent/rules.yaml'"));
+        Assert.DoesNotMatch(@"(?m)^\s+at \S", stderr);
+    }
+
     private static string[] Lines(string output, string containing) =>
         output.Split('\n').Where(l => l.Contains(containing, StringComparison.Ordinal)).ToArray();
 

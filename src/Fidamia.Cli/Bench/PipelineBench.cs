@@ -1,3 +1,4 @@
+using Fidamia.Core.Diagnostics;
 using System.CommandLine;
 using Fidamia.Core;
 using Fidamia.Core.Errors;
@@ -93,7 +94,7 @@ internal static class PipelineBench
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                await Console.Error.WriteLineAsync("error: the pipeline does not start with these settings: " + ex.Message);
+                StartupProblems.Report("the pipeline", ex, Console.Error, StartupProblems.DetailAskedFor(builder.Configuration["Logging:LogLevel:Default"]));
                 return BenchCommand.ExitUsage;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
