@@ -16,6 +16,7 @@ using Fidamia.Gis;
 using Fidamia.Imaging;
 using Fidamia.Inference;
 using Fidamia.Routing;
+using Fidamia.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -370,6 +371,7 @@ public class StageBenchmarks
         builder.AddFidamiaInference();
         builder.AddFidamiaGis();
         builder.AddFidamiaRouting();
+        builder.AddFidamiaStorage();
         var host = builder.Build();
         _hosts.Add(host);
         host.StartAsync().GetAwaiter().GetResult();

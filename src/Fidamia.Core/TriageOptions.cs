@@ -34,10 +34,6 @@ public sealed class TriageOptions
     [Required]
     public string ReviewQueueName { get; set; } = "Revue opérateurs";
 
-    /// <summary>How many recent decisions are kept to answer a repeated report id identically.</summary>
-    [Range(0, 10_000_000)]
-    public int IdempotencyCacheSize { get; set; } = 100_000;
-
     /// <summary>The taxonomy file; empty for the one shipped with the service.</summary>
     public string? TaxonomyPath { get; set; }
 }

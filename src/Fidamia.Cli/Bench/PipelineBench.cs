@@ -9,6 +9,7 @@ using Fidamia.Gis;
 using Fidamia.Imaging;
 using Fidamia.Inference;
 using Fidamia.Routing;
+using Fidamia.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -81,6 +82,7 @@ internal static class PipelineBench
         builder.AddFidamiaInference();
         builder.AddFidamiaGis();
         builder.AddFidamiaRouting();
+        builder.AddFidamiaStorage();
 
         try
         {

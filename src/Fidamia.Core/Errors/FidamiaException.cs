@@ -41,3 +41,6 @@ public sealed class CapacityExceededException(string message, TimeSpan retryAfte
 {
     public TimeSpan RetryAfter { get; } = retryAfter;
 }
+
+/// <summary>No report is stored under the id asked for.</summary>
+public sealed class ReportNotFoundException(string message) : FidamiaException(message);

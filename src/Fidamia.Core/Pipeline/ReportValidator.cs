@@ -26,17 +26,9 @@ public sealed class ReportValidator(Taxonomy.Taxonomy taxonomy, TimeProvider tim
     {
         var violations = new List<FieldViolation>();
 
-        if (string.IsNullOrEmpty(report.ReportId))
+        if (CheckReportId(report.ReportId) is { } idViolation)
         {
-            violations.Add(new("report_id", "is required"));
-        }
-        else if (report.ReportId.Length > MaxReportIdLength)
-        {
-            violations.Add(new("report_id", $"must be at most {MaxReportIdLength} characters"));
-        }
-        else if (!report.ReportId.All(IsReportIdChar))
-        {
-            violations.Add(new("report_id", "may contain only letters, digits and . _ : -"));
+            violations.Add(idViolation);
         }
 
         if (report.Photo.IsEmpty)
@@ -92,6 +84,13 @@ public sealed class ReportValidator(Taxonomy.Taxonomy taxonomy, TimeProvider tim
 
         return violations;
     }
+
+    /// <summary>What is wrong with a report id, or null: 1-128 of letters, digits and . _ : -.</summary>
+    public static FieldViolation? CheckReportId(string? reportId) =>
+        string.IsNullOrEmpty(reportId) ? new("report_id", "is required")
+        : reportId.Length > MaxReportIdLength ? new("report_id", $"must be at most {MaxReportIdLength} characters")
+        : !reportId.All(IsReportIdChar) ? new("report_id", "may contain only letters, digits and . _ : -")
+        : null;
 
     private static bool IsReportIdChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or ':' or '-';
 

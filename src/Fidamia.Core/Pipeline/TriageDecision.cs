@@ -40,5 +40,8 @@ public sealed record TriageDecision
 
     public required string ModelVersion { get; init; }
 
+    /// <summary>The routing rule that chose the label's queue (also when the report went to review); null without a label.</summary>
+    public string? Rule { get; init; }
+
     public required IReadOnlyList<string> Explanation { get; init; }
 }

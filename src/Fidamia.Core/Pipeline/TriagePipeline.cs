@@ -13,6 +13,7 @@ using Fidamia.Core.Models;
 using Fidamia.Core.Reports;
 using Fidamia.Core.Routing;
 using Fidamia.Core.Scoring;
+using Fidamia.Core.Storage;
 using Fidamia.Core.Taxonomy;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -37,7 +38,10 @@ public sealed class TriagePipeline
     private readonly TriageOptions _options;
     private readonly FidamiaMetrics _metrics;
     private readonly ILogger<TriagePipeline> _logger;
-    private readonly IdempotencyCache _idempotency;
+    private readonly IReportStore _store;
+    private readonly IPhotoArchive _archive;
+    private readonly TimeProvider _timeProvider;
+    private readonly InFlightReports _inFlight = new();
 
     public TriagePipeline(
         ReportValidator validator,
@@ -49,9 +53,15 @@ public sealed class TriagePipeline
         IQueueRouter router,
         Taxonomy.Taxonomy taxonomy,
         IOptions<TriageOptions> options,
+        IReportStore store,
+        IPhotoArchive archive,
+        TimeProvider timeProvider,
         FidamiaMetrics metrics,
         ILogger<TriagePipeline> logger)
     {
+        _store = store;
+        _archive = archive;
+        _timeProvider = timeProvider;
         _validator = validator;
         _locator = locator;
         _runner = runner;
@@ -63,7 +73,6 @@ public sealed class TriagePipeline
         _options = options.Value;
         _metrics = metrics;
         _logger = logger;
-        _idempotency = new IdempotencyCache(_options.IdempotencyCacheSize);
     }
 
     /// <summary>
@@ -79,13 +88,20 @@ public sealed class TriagePipeline
             var fingerprint = Fingerprint(report);
             while (true)
             {
-                var fresh = new IdempotencyCache.Entry(fingerprint);
-                var entry = _idempotency.GetOrAdd(report.ReportId, fresh, out var added);
+                // A report stored before (by this instance before a restart, or by another on the same database).
+                if (await _store.FindAsync(report.ReportId, cancellationToken) is { } stored)
+                {
+                    return Replay(report.ReportId, stored, fingerprint);
+                }
+
+                // Concurrent calls with one id in this process do the work once.
+                var fresh = new InFlightReports.Entry(fingerprint);
+                var entry = _inFlight.GetOrAdd(report.ReportId, fresh, out var added);
                 if (!added)
                 {
                     if (!CryptographicOperations.FixedTimeEquals(entry.Fingerprint, fingerprint))
                     {
-                        throw new ReportConflictException("report_id was already used for a different report");
+                        throw Conflict(report.ReportId);
                     }
 
                     try
@@ -104,17 +120,21 @@ public sealed class TriagePipeline
 
                 try
                 {
-                    var decision = await RunAsync(report, context, cancellationToken);
+                    var decision = await RunAsync(report, context, fingerprint, cancellationToken);
                     entry.Outcome.SetResult(decision);
                     Record(decision, started);
                     return decision;
                 }
                 catch (Exception ex)
                 {
-                    _idempotency.Forget(report.ReportId, entry);
                     entry.Outcome.SetException(ex);
                     _ = entry.Outcome.Task.Exception; // observed: waiters get it, or nobody needs it
                     throw;
+                }
+                finally
+                {
+                    // Once stored (or failed) the store answers repeats; a failed attempt may be retried.
+                    _inFlight.Forget(report.ReportId, entry);
                 }
             }
         }
@@ -171,7 +191,22 @@ public sealed class TriagePipeline
         return violations.Count > 0 ? throw new InvalidReportException(violations) : context!;
     }
 
-    private async Task<TriageDecision> RunAsync(TriageReport report, LocationContext context, CancellationToken cancellationToken)
+    /// <summary>A stored report's current decision.</summary>
+    /// <exception cref="ReportNotFoundException">No report is stored under the id.</exception>
+    public async Task<TriageDecision> GetReportAsync(string reportId, CancellationToken cancellationToken)
+    {
+        var violation = ReportValidator.CheckReportId(reportId);
+        if (violation is not null)
+        {
+            throw new InvalidReportException([violation]);
+        }
+
+        return await _store.FindAsync(reportId, cancellationToken) is { } stored
+            ? StoredDecisions.ToDecision(stored, _taxonomy)
+            : throw new ReportNotFoundException($"no report '{reportId}' is stored");
+    }
+
+    private async Task<TriageDecision> RunAsync(TriageReport report, LocationContext context, byte[] fingerprint, CancellationToken cancellationToken)
     {
         using var activity = FidamiaMetrics.ActivitySource.StartActivity("triage");
         var location = report.Location!.Value;
@@ -179,8 +214,33 @@ public sealed class TriagePipeline
         var (photo, output) = await _runner.RunAsync(report.Photo, cancellationToken);
         var evidence = Stage("score", () => _scorer.Score(output));
         var posterior = _fusion.Fuse(evidence, _contextPrior.For(context), report.DeclaredCategory);
-        return Decide(report, location, context, photo, posterior, _runner.Model);
+        var decision = Decide(report, location, context, photo, posterior, _runner.Model);
+
+        // The answer is sent only once the report, its decision and its queue item are committed.
+        var started = Stopwatch.GetTimestamp();
+        var photoSha256 = await _archive.KeepAsync(report.Photo, cancellationToken);
+        var record = StoredDecisions.ToRecord(report, decision, fingerprint, photoSha256, _timeProvider.GetUtcNow());
+        var existing = await _store.AddAsync(record, StoredDecisions.ToRecord(decision, record.ReceivedAt), cancellationToken);
+        _metrics.StageCompleted("store", Stopwatch.GetElapsedTime(started).TotalSeconds);
+
+        // Another instance stored the same id first: its decision is the answer (or the conflict).
+        return existing is null ? decision : Replay(report.ReportId, existing, fingerprint);
     }
+
+    private TriageDecision Replay(string reportId, StoredReport stored, byte[] fingerprint)
+    {
+        if (!CryptographicOperations.FixedTimeEquals(stored.Report.Fingerprint, fingerprint))
+        {
+            throw Conflict(reportId);
+        }
+
+        _metrics.Replayed();
+        Log.Replayed(_logger, reportId);
+        return StoredDecisions.ToDecision(stored, _taxonomy);
+    }
+
+    private static ReportConflictException Conflict(string reportId) =>
+        new($"report_id '{Printable(reportId)}' was already used for a different report");
 
     private TriageDecision Decide(
         TriageReport report, GeoPoint location, LocationContext context, PhotoMetadata photo, Posterior posterior, ModelDescriptor model)
@@ -221,6 +281,7 @@ public sealed class TriagePipeline
             : Invariant($"decision: '{label.Code}' at {confidence:0.00} {(confidence >= threshold ? ">=" : "<")} threshold {threshold:0.00}"));
 
         QueueRef queue;
+        string? rule = null;
         var review = new QueueRef(_options.ReviewQueueId, _options.ReviewQueueName);
         if (label is null)
         {
@@ -230,6 +291,7 @@ public sealed class TriagePipeline
         else
         {
             var assignment = _router.Route(new RouteRequest(label, context, report.Channel));
+            rule = assignment.Rule;
             queue = routed ? assignment.Queue : review;
             explanation.AddRange(routed
                 ? assignment.Explanation
@@ -249,6 +311,7 @@ public sealed class TriagePipeline
             DeclaredToExifDistanceM = exifDistance,
             ModelName = model.Name,
             ModelVersion = model.Version,
+            Rule = rule,
             Explanation = explanation,
         };
     }

@@ -46,6 +46,8 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
 
             case ReportConflictException conflict:
                 return Build(Code.AlreadyExists, conflict.Message);
+            case ReportNotFoundException notFound:
+                return Build(Code.NotFound, notFound.Message);
             case CapacityExceededException capacity:
                 return Build(
                     Code.ResourceExhausted,

@@ -16,6 +16,9 @@ public sealed class TriageGrpcService(TriagePipeline pipeline) : TriageService.T
         return ToProto(decision);
     }
 
+    public override async Task<TriageResponse> GetReport(GetReportRequest request, ServerCallContext context) =>
+        ToProto(await pipeline.GetReportAsync(request.ReportId, context.CancellationToken));
+
     internal static TriageReport ToDomain(TriageRequest request) => new()
     {
         ReportId = request.ReportId,

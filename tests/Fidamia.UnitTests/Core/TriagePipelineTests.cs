@@ -13,6 +13,7 @@ using Fidamia.Core.Reports;
 using Fidamia.Core.Routing;
 using Fidamia.Core.Scheduling;
 using Fidamia.Core.Scoring;
+using Fidamia.Core.Storage;
 using Fidamia.Core.Taxonomy;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -25,6 +26,7 @@ public sealed class TriagePipelineTests : IDisposable
     private readonly Taxonomy _taxonomy = TestTaxonomy.Small();
     private readonly FakeModel _model = new();
     private readonly FakeDecoder _decoder = new();
+    private readonly InMemoryReportStore _store = new();
     private readonly List<IDisposable> _disposables = [];
     private ImageEvidence _evidence;
 
@@ -55,6 +57,9 @@ public sealed class TriagePipelineTests : IDisposable
             new FamilyTerritoryRouter(),
             _taxonomy,
             options,
+            _store,
+            new HashingArchive(),
+            TimeProvider.System,
             metrics,
             NullLogger<TriagePipeline>.Instance);
     }
@@ -188,8 +193,46 @@ public sealed class TriagePipelineTests : IDisposable
         var first = await pipeline.TriageAsync(Report(), CancellationToken.None);
         var second = await pipeline.TriageAsync(Report(), CancellationToken.None);
 
-        Assert.Same(first, second);
+        Assert.Equivalent(first, second, strict: true);
         Assert.Equal(1, _model.Runs);
+        Assert.Equal(1, _store.Adds);
+    }
+
+    [Fact]
+    public async Task TriageAsync_ReportStoredBeforeARestart_IsAnsweredFromTheStoreWithoutRunningTheModel()
+    {
+        var first = await Pipeline().TriageAsync(Report(), CancellationToken.None);
+
+        // A new pipeline (a restarted service) over the same store.
+        var again = await Pipeline().TriageAsync(Report(), CancellationToken.None);
+        var other = await Assert.ThrowsAsync<ReportConflictException>(() => Pipeline().TriageAsync(Report(declared: null), CancellationToken.None));
+
+        Assert.Equivalent(first, again, strict: true);
+        Assert.Equal(1, _model.Runs);
+        Assert.Contains("'r1'", other.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TriageAsync_Decision_IsStoredWithItsQueueAndRuleBeforeTheAnswer()
+    {
+        var decision = await Pipeline().TriageAsync(Report(), CancellationToken.None);
+
+        var stored = Assert.Single(_store.Reports);
+        Assert.Equal(("r1", decision.Queue.Id, decision.Rule, decision.Label?.Code), (stored.Report.ReportId, stored.Decision.QueueId, stored.Decision.Rule, stored.Decision.LabelCode));
+        Assert.NotNull(decision.Rule);
+        Assert.Equal(DecisionSource.Model, stored.Decision.Source);
+    }
+
+    [Fact]
+    public async Task GetReportAsync_UnknownId_IsNotFoundAndAStoredOneIsItsDecision()
+    {
+        var pipeline = Pipeline();
+        var decision = await pipeline.TriageAsync(Report(), CancellationToken.None);
+
+        Assert.Equivalent(decision, await pipeline.GetReportAsync("r1", CancellationToken.None), strict: true);
+        await Assert.ThrowsAsync<ReportNotFoundException>(() => pipeline.GetReportAsync("nope", CancellationToken.None));
+        var invalid = await Assert.ThrowsAsync<InvalidReportException>(() => pipeline.GetReportAsync("bad id!", CancellationToken.None));
+        Assert.Equal("report_id", Assert.Single(invalid.Violations).Field);
     }
 
     [Fact]
@@ -334,5 +377,37 @@ public sealed class TriagePipelineTests : IDisposable
     private sealed class FixedScorer(Func<ImageEvidence> evidence) : IImageScorer
     {
         public ImageEvidence Score(ReadOnlySpan<float> modelOutput) => evidence();
+    }
+
+    private sealed class HashingArchive : IPhotoArchive
+    {
+        public Task<string> KeepAsync(ReadOnlyMemory<byte> photo, CancellationToken cancellationToken) =>
+            Task.FromResult(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(photo.Span)));
+    }
+}
+
+/// <summary>The store's contract in memory, for tests of what uses it: first writer of an id wins, later ones read.</summary>
+internal sealed class InMemoryReportStore : IReportStore
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StoredReport> _reports = new(StringComparer.Ordinal);
+
+    public int Adds { get; private set; }
+
+    public IReadOnlyCollection<StoredReport> Reports => _reports.Values.ToList();
+
+    public Task<StoredReport?> FindAsync(string reportId, CancellationToken cancellationToken) =>
+        Task.FromResult(_reports.TryGetValue(reportId, out var stored) ? stored : null);
+
+    public Task<StoredReport?> AddAsync(ReportRecord report, DecisionRecord decision, CancellationToken cancellationToken)
+    {
+        var stored = new StoredReport(report, decision);
+        var existing = _reports.GetOrAdd(report.ReportId, stored);
+        if (ReferenceEquals(existing, stored))
+        {
+            Adds++;
+            return Task.FromResult<StoredReport?>(null);
+        }
+
+        return Task.FromResult<StoredReport?>(existing);
     }
 }

@@ -1,0 +1,128 @@
+using Fidamia.Core.Location;
+using Fidamia.Core.Pipeline;
+using Fidamia.Core.Reports;
+
+namespace Fidamia.Core.Storage;
+
+/// <summary>What the caller sent, as stored: the photo itself is kept apart, once, by its SHA-256.</summary>
+public sealed record ReportRecord
+{
+    public required string ReportId { get; init; }
+
+    /// <summary>SHA-256 over everything the caller sent: tells a retry from another report under the same id.</summary>
+    public required byte[] Fingerprint { get; init; }
+
+    public required DateTimeOffset ReceivedAt { get; init; }
+
+    public required double Lat { get; init; }
+
+    public required double Lon { get; init; }
+
+    public double AccuracyM { get; init; }
+
+    public string? DeclaredCategory { get; init; }
+
+    public string? Description { get; init; }
+
+    public ReportChannel Channel { get; init; }
+
+    public DateTimeOffset? ReportedAt { get; init; }
+
+    /// <summary>The stored photo's SHA-256 (hex), of its bytes with the metadata stripped.</summary>
+    public required string PhotoSha256 { get; init; }
+
+    public required string PhotoFormat { get; init; }
+
+    public int PhotoWidth { get; init; }
+
+    public int PhotoHeight { get; init; }
+
+    /// <summary>The photo's EXIF position and time, kept here rather than in the stored file.</summary>
+    public double? ExifLat { get; init; }
+
+    public double? ExifLon { get; init; }
+
+    public DateTimeOffset? TakenAt { get; init; }
+}
+
+/// <summary>Who decided: the model at triage, or a person later (operators).</summary>
+public enum DecisionSource
+{
+    Model,
+    Human,
+}
+
+/// <summary>
+/// One decision on a report, as stored. Decisions are never overwritten: a later one (an operator's) is a new row,
+/// and the newest is the report's current decision.
+/// </summary>
+public sealed record DecisionRecord
+{
+    public required DecisionSource Source { get; init; }
+
+    /// <summary>The model (name/version) or the person who decided.</summary>
+    public required string Actor { get; init; }
+
+    public required DateTimeOffset At { get; init; }
+
+    public required TriageStatus Status { get; init; }
+
+    /// <summary>Null when no label stood out.</summary>
+    public string? LabelCode { get; init; }
+
+    public required double Confidence { get; init; }
+
+    public IReadOnlyList<LabelScore> Candidates { get; init; } = [];
+
+    public required string QueueId { get; init; }
+
+    public required string QueueName { get; init; }
+
+    /// <summary>The routing rule that chose the queue the label goes to (also when the report went to review).</summary>
+    public string? Rule { get; init; }
+
+    public required string ModelName { get; init; }
+
+    public required string ModelVersion { get; init; }
+
+    public required LocationContext Context { get; init; }
+
+    public double? DeclaredToExifDistanceM { get; init; }
+
+    public IReadOnlyList<string> Explanation { get; init; } = [];
+}
+
+/// <summary>A stored report and its current decision.</summary>
+public sealed record StoredReport(ReportRecord Report, DecisionRecord Decision);
+
+/// <summary>
+/// The reports' durable store. Implementations write a report, its decision, its queue item and an audit entry in one
+/// transaction; they are safe for concurrent use, also by several service instances on one database where the provider
+/// allows it.
+/// </summary>
+public interface IReportStore
+{
+    /// <summary>The report stored under this id, with its current decision; null when there is none.</summary>
+    Task<StoredReport?> FindAsync(string reportId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores a new report with its first decision, the item in the decision's queue and an audit entry, in one transaction.
+    /// Returns null once committed; when the id is already taken (a concurrent call, another instance), writes nothing and
+    /// returns what is stored under it.
+    /// </summary>
+    Task<StoredReport?> AddAsync(ReportRecord report, DecisionRecord decision, CancellationToken cancellationToken);
+}
+
+/// <summary>Keeps accepted photos, once each, with their metadata stripped.</summary>
+public interface IPhotoArchive
+{
+    /// <summary>Stores the photo's bytes without their metadata (a no-op when the same bytes are there) and returns their SHA-256 (hex).</summary>
+    Task<string> KeepAsync(ReadOnlyMemory<byte> photo, CancellationToken cancellationToken);
+}
+
+/// <summary>Removes the metadata of a photo that passed inspection, without re-encoding it.</summary>
+public interface IPhotoMetadataStripper
+{
+    /// <summary>The photo's bytes without its metadata (EXIF, XMP, IPTC, comments, text chunks).</summary>
+    byte[] Strip(ReadOnlySpan<byte> photo);
+}

@@ -1,0 +1,238 @@
+using System.Globalization;
+using System.Text.Json;
+using Fidamia.Core.Location;
+using Fidamia.Core.Pipeline;
+using Fidamia.Core.Reports;
+using Fidamia.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Fidamia.Storage.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode, so readers never wait behind the writer. SQLite has one writer at a
+/// time; each write is one short immediate transaction, and no connection is held across inference.
+/// </summary>
+public sealed class SqliteReportStore : IReportStore
+{
+    private readonly string _connectionString;
+
+    private SqliteReportStore(string path)
+    {
+        Path = path;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            ForeignKeys = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    /// <summary>The database file.</summary>
+    public string Path { get; }
+
+    /// <summary>Opens (creating it if need be) and migrates the database at <paramref name="path"/>.</summary>
+    /// <exception cref="StorageException">The file is corrupt, read-only, or of a newer schema than this binary knows.</exception>
+    public static SqliteReportStore Open(string path)
+    {
+        var store = new SqliteReportStore(System.IO.Path.GetFullPath(path));
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(store.Path)!);
+        try
+        {
+            using var connection = store.Connect();
+            using (var wal = connection.CreateCommand())
+            {
+                wal.CommandText = "PRAGMA journal_mode = WAL;";
+                wal.ExecuteNonQuery();
+            }
+
+            SqliteMigrations.Apply(connection, store.Path);
+        }
+        catch (SqliteException ex)
+        {
+            throw new StorageException($"Storage: the database {store.Path} cannot be used: {ex.Message}", ex);
+        }
+        finally
+        {
+            // Nothing keeps the file open between uses: a failed start leaves it as it was.
+            SqliteConnection.ClearAllPools();
+        }
+
+        return store;
+    }
+
+    public async Task<StoredReport?> FindAsync(string reportId, CancellationToken cancellationToken)
+    {
+        await using var connection = Connect();
+        return await FindAsync(connection, null, reportId, cancellationToken);
+    }
+
+    public async Task<StoredReport?> AddAsync(ReportRecord report, DecisionRecord decision, CancellationToken cancellationToken)
+    {
+        await using var connection = Connect();
+        // Immediate: the write lock is taken at BEGIN, so two writers never both read first and then fail to upgrade.
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var inserted = await ExecuteAsync(connection, transaction, """
+            INSERT INTO reports (report_id, fingerprint, received_at, lat, lon, accuracy_m, declared_category, description, channel,
+                reported_at, photo_sha256, photo_format, photo_width, photo_height, exif_lat, exif_lon, taken_at)
+            VALUES ($id, $fingerprint, $received, $lat, $lon, $accuracy, $declared, $description, $channel,
+                $reported, $sha, $format, $width, $height, $exifLat, $exifLon, $taken)
+            ON CONFLICT (report_id) DO NOTHING
+            """, cancellationToken,
+            ("$id", report.ReportId), ("$fingerprint", report.Fingerprint), ("$received", Time(report.ReceivedAt)),
+            ("$lat", report.Lat), ("$lon", report.Lon), ("$accuracy", report.AccuracyM), ("$declared", report.DeclaredCategory),
+            ("$description", report.Description), ("$channel", (int)report.Channel), ("$reported", Time(report.ReportedAt)),
+            ("$sha", report.PhotoSha256), ("$format", report.PhotoFormat), ("$width", report.PhotoWidth), ("$height", report.PhotoHeight),
+            ("$exifLat", report.ExifLat), ("$exifLon", report.ExifLon), ("$taken", Time(report.TakenAt)));
+        if (inserted == 0)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return await FindAsync(connection, null, report.ReportId, cancellationToken);
+        }
+
+        var decisionId = await InsertDecisionAsync(connection, transaction, report.ReportId, decision, cancellationToken);
+        await ExecuteAsync(connection, transaction, """
+            INSERT INTO queue_items (queue_id, report_id, decision_id, state, attempts, visible_at, created_at)
+            VALUES ($queue, $id, $decision, 'ready', 0, $at, $at)
+            """, cancellationToken, ("$queue", decision.QueueId), ("$id", report.ReportId), ("$decision", decisionId), ("$at", Time(decision.At)));
+        await ExecuteAsync(connection, transaction, """
+            INSERT INTO audit (report_id, at, actor, action, details) VALUES ($id, $at, $actor, 'triaged', $details)
+            """, cancellationToken, ("$id", report.ReportId), ("$at", Time(decision.At)), ("$actor", decision.Actor),
+            ("$details", $"{decision.Status} to {decision.QueueId}"));
+        await transaction.CommitAsync(cancellationToken);
+        return null;
+    }
+
+    private SqliteConnection Connect()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private static async Task<long> InsertDecisionAsync(
+        SqliteConnection connection, SqliteTransaction transaction, string reportId, DecisionRecord decision, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, """
+            INSERT INTO decisions (report_id, source, actor, at, status, label_code, confidence, queue_id, rule, model_name, model_version, details)
+            VALUES ($id, $source, $actor, $at, $status, $label, $confidence, $queue, $rule, $model, $version, $details)
+            RETURNING id
+            """,
+            ("$id", reportId), ("$source", decision.Source.ToString()), ("$actor", decision.Actor), ("$at", Time(decision.At)),
+            ("$status", decision.Status.ToString()), ("$label", decision.LabelCode), ("$confidence", decision.Confidence),
+            ("$queue", decision.QueueId), ("$rule", decision.Rule), ("$model", decision.ModelName), ("$version", decision.ModelVersion),
+            ("$details", DecisionDetails.Serialize(decision)));
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static async Task<StoredReport?> FindAsync(
+        SqliteConnection connection, SqliteTransaction? transaction, string reportId, CancellationToken cancellationToken)
+    {
+        ReportRecord report;
+        await using (var command = Command(connection, transaction, """
+            SELECT fingerprint, received_at, lat, lon, accuracy_m, declared_category, description, channel, reported_at,
+                photo_sha256, photo_format, photo_width, photo_height, exif_lat, exif_lon, taken_at
+            FROM reports WHERE report_id = $id
+            """, ("$id", reportId)))
+        await using (var row = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            if (!await row.ReadAsync(cancellationToken))
+            {
+                return null;
+            }
+
+            report = new ReportRecord
+            {
+                ReportId = reportId,
+                Fingerprint = (byte[])row["fingerprint"],
+                ReceivedAt = ParseTime(row.GetString(1)),
+                Lat = row.GetDouble(2),
+                Lon = row.GetDouble(3),
+                AccuracyM = row.GetDouble(4),
+                DeclaredCategory = row.IsDBNull(5) ? null : row.GetString(5),
+                Description = row.IsDBNull(6) ? null : row.GetString(6),
+                Channel = (ReportChannel)row.GetInt32(7),
+                ReportedAt = row.IsDBNull(8) ? null : ParseTime(row.GetString(8)),
+                PhotoSha256 = row.GetString(9),
+                PhotoFormat = row.GetString(10),
+                PhotoWidth = row.GetInt32(11),
+                PhotoHeight = row.GetInt32(12),
+                ExifLat = row.IsDBNull(13) ? null : row.GetDouble(13),
+                ExifLon = row.IsDBNull(14) ? null : row.GetDouble(14),
+                TakenAt = row.IsDBNull(15) ? null : ParseTime(row.GetString(15)),
+            };
+        }
+
+        // The newest decision is the current one: a person's later decision wins over the model's.
+        await using (var command = Command(connection, transaction, """
+            SELECT source, actor, at, status, label_code, confidence, queue_id, rule, model_name, model_version, details
+            FROM decisions WHERE report_id = $id ORDER BY id DESC LIMIT 1
+            """, ("$id", reportId)))
+        await using (var row = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            if (!await row.ReadAsync(cancellationToken))
+            {
+                throw new StorageException($"Storage: report '{reportId}' has no decision");
+            }
+
+            var details = DecisionDetails.Deserialize(row.GetString(10));
+            var decision = new DecisionRecord
+            {
+                Source = Enum.Parse<DecisionSource>(row.GetString(0)),
+                Actor = row.GetString(1),
+                At = ParseTime(row.GetString(2)),
+                Status = Enum.Parse<TriageStatus>(row.GetString(3)),
+                LabelCode = row.IsDBNull(4) ? null : row.GetString(4),
+                Confidence = row.GetDouble(5),
+                QueueId = row.GetString(6),
+                Rule = row.IsDBNull(7) ? null : row.GetString(7),
+                ModelName = row.GetString(8),
+                ModelVersion = row.GetString(9),
+                QueueName = details.QueueName,
+                Candidates = details.Candidates,
+                Context = details.Context,
+                DeclaredToExifDistanceM = details.DeclaredToExifDistanceM,
+                Explanation = details.Explanation,
+            };
+            return new StoredReport(report, decision);
+        }
+    }
+
+    private static async Task<int> ExecuteAsync(
+        SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = Command(connection, transaction, sql, parameters);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    // Round-trip text, UTC: sorts as it reads, and no zone is lost.
+    private static string? Time(DateTimeOffset? time) => time?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+}
+
+/// <summary>What a decision row keeps as JSON: the parts read back whole, never queried.</summary>
+internal sealed record DecisionDetails(
+    string QueueName, IReadOnlyList<LabelScore> Candidates, LocationContext Context, IReadOnlyList<string> Explanation, double? DeclaredToExifDistanceM)
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    public static string Serialize(DecisionRecord decision) => JsonSerializer.Serialize(
+        new DecisionDetails(decision.QueueName, decision.Candidates, decision.Context, decision.Explanation, decision.DeclaredToExifDistanceM), Options);
+
+    public static DecisionDetails Deserialize(string json) =>
+        JsonSerializer.Deserialize<DecisionDetails>(json, Options) ?? throw new StorageException("Storage: a decision's details are empty");
+}

@@ -1,0 +1,24 @@
+namespace Fidamia.Storage;
+
+/// <summary>Which database keeps the reports.</summary>
+public enum StorageProvider
+{
+    /// <summary>One file under <c>DataDirectory</c>: the embedded default, for one instance.</summary>
+    Sqlite,
+
+    /// <summary>A PostgreSQL server shared by several instances (not yet available).</summary>
+    Postgres,
+}
+
+public sealed class StorageOptions
+{
+    public const string SectionName = "Storage";
+
+    public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
+
+    /// <summary>The database: for SQLite a file path or a connection string (default <c>DataDirectory/fidamia.db</c>).</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Where photos are kept (default <c>DataDirectory/photos</c>).</summary>
+    public string? PhotosPath { get; set; }
+}
