@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace Fidamia.Imaging;
 
 /// <summary>
@@ -24,11 +22,6 @@ internal static class PhotoMetadataBlocks
     /// </summary>
     public const int MaxCompressedTextChunks = 16;
 
-    private const int PngSignatureLength = 8;
-    private const int PngChunkFraming = 12; // length (4) | type (4) | data | CRC (4)
-    private const int RiffHeaderLength = 12; // "RIFF" | size (4) | "WEBP"
-    private const int RiffChunkHeaderLength = 8; // FourCC | size (4)
-
     /// <summary>The EXIF block (starting at its TIFF header, as ImageSharp's ExifProfile reads it); empty when there is none or it is too large.</summary>
     public static ReadOnlySpan<byte> FindExif(ReadOnlySpan<byte> photo, PhotoFormat format)
     {
@@ -46,7 +39,7 @@ internal static class PhotoMetadataBlocks
     public static int CountCompressedPngText(ReadOnlySpan<byte> png)
     {
         var count = 0;
-        foreach (var chunk in PngChunks(png))
+        foreach (var chunk in PhotoContainers.PngChunks(png))
         {
             if (chunk.Type.SequenceEqual("zTXt"u8) || (chunk.Type.SequenceEqual("iTXt"u8) && IsCompressedInternationalText(chunk.Data)))
             {
@@ -61,62 +54,25 @@ internal static class PhotoMetadataBlocks
     private static ReadOnlySpan<byte> FindJpegExif(ReadOnlySpan<byte> data)
     {
         ReadOnlySpan<byte> identifier = "Exif\0\0"u8;
-        var position = 2; // after SOI
-        while (true)
+        foreach (var segment in PhotoContainers.JpegSegments(data))
         {
-            // Like libjpeg (and PhotoCompleteness), tolerate stray bytes between segments: the next marker is the next 0xFF.
-            var next = position < data.Length ? data[position..].IndexOf((byte)0xFF) : -1;
-            if (next < 0)
+            if (segment.Marker is PhotoContainers.JpegStartOfScan or PhotoContainers.JpegEndOfImage)
             {
-                return [];
+                return []; // no EXIF before the pixels
             }
 
-            position += next;
-            while (position < data.Length && data[position] == 0xFF)
+            if (segment.Marker == PhotoContainers.JpegApp1 && segment.Payload.StartsWith(identifier))
             {
-                position++; // fill bytes
+                return segment.Payload[identifier.Length..];
             }
-
-            if (position >= data.Length)
-            {
-                return [];
-            }
-
-            var marker = data[position++];
-            if (marker is 0xDA or 0xD9)
-            {
-                return []; // start of scan or end of image: no EXIF before the pixels
-            }
-
-            if (marker is 0x00 or 0x01 or (>= 0xD0 and <= 0xD8))
-            {
-                continue; // no length field
-            }
-
-            if (position + 2 > data.Length)
-            {
-                return [];
-            }
-
-            var length = BinaryPrimitives.ReadUInt16BigEndian(data[position..]);
-            if (length < 2 || position + length > data.Length)
-            {
-                return [];
-            }
-
-            var payload = data.Slice(position + 2, length - 2);
-            if (marker == 0xE1 && payload.StartsWith(identifier))
-            {
-                return payload[identifier.Length..];
-            }
-
-            position += length;
         }
+
+        return [];
     }
 
     private static ReadOnlySpan<byte> FindPngChunk(ReadOnlySpan<byte> png, ReadOnlySpan<byte> wanted)
     {
-        foreach (var chunk in PngChunks(png))
+        foreach (var chunk in PhotoContainers.PngChunks(png))
         {
             if (chunk.Type.SequenceEqual(wanted))
             {
@@ -130,30 +86,18 @@ internal static class PhotoMetadataBlocks
     /// <summary>The first EXIF chunk of an extended (VP8X) WebP, the only kind that carries metadata.</summary>
     private static ReadOnlySpan<byte> FindWebpExif(ReadOnlySpan<byte> webp)
     {
-        if (webp.Length < RiffHeaderLength + RiffChunkHeaderLength || !webp.StartsWith("RIFF"u8) || !webp.Slice(8, 4).SequenceEqual("WEBP"u8)
-            || !webp.Slice(RiffHeaderLength, 4).SequenceEqual("VP8X"u8))
+        if (!PhotoContainers.IsWebp(webp) || webp.Length < PhotoContainers.RiffHeaderLength + PhotoContainers.RiffChunkHeaderLength
+            || !webp.Slice(PhotoContainers.RiffHeaderLength, 4).SequenceEqual("VP8X"u8))
         {
             return [];
         }
 
-        // The RIFF size counts everything after its 8-byte header; bytes past it are not part of the file.
-        var end = (int)Math.Min(webp.Length, 8L + BinaryPrimitives.ReadUInt32LittleEndian(webp[4..]));
-        long position = RiffHeaderLength;
-        while (position + RiffChunkHeaderLength <= end)
+        foreach (var chunk in PhotoContainers.WebpChunks(webp))
         {
-            var chunk = webp[(int)position..end];
-            long size = BinaryPrimitives.ReadUInt32LittleEndian(chunk[4..]);
-            if (RiffChunkHeaderLength + size > chunk.Length)
+            if (chunk.FourCc.SequenceEqual("EXIF"u8))
             {
-                return [];
+                return chunk.Payload;
             }
-
-            if (chunk.StartsWith("EXIF"u8))
-            {
-                return chunk.Slice(RiffChunkHeaderLength, (int)size);
-            }
-
-            position += RiffChunkHeaderLength + size + (size & 1); // payloads are padded to an even size
         }
 
         return [];
@@ -164,45 +108,5 @@ internal static class PhotoMetadataBlocks
     {
         var keywordEnd = data.IndexOf((byte)0);
         return keywordEnd >= 1 && keywordEnd + 1 < data.Length && data[keywordEnd + 1] != 0;
-    }
-
-    /// <summary>The chunks up to IEND, or up to the first whose length runs past the data.</summary>
-    private static PngChunkEnumerator PngChunks(ReadOnlySpan<byte> png) => new(png);
-
-    private ref struct PngChunkEnumerator(ReadOnlySpan<byte> png)
-    {
-        private readonly ReadOnlySpan<byte> _png = png;
-        private long _next = PngSignatureLength;
-
-        public PngChunk Current { get; private set; }
-
-        public readonly PngChunkEnumerator GetEnumerator() => this;
-
-        public bool MoveNext()
-        {
-            if (_next + PngChunkFraming > _png.Length)
-            {
-                return false;
-            }
-
-            var chunk = _png[(int)_next..];
-            long length = BinaryPrimitives.ReadUInt32BigEndian(chunk);
-            var type = chunk.Slice(4, 4);
-            if (type.SequenceEqual("IEND"u8) || PngChunkFraming + length > chunk.Length)
-            {
-                return false;
-            }
-
-            Current = new PngChunk(type, chunk.Slice(8, (int)length));
-            _next += PngChunkFraming + length;
-            return true;
-        }
-    }
-
-    private readonly ref struct PngChunk(ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
-    {
-        public ReadOnlySpan<byte> Type { get; } = type;
-
-        public ReadOnlySpan<byte> Data { get; } = data;
     }
 }
