@@ -16,6 +16,7 @@ public static partial class ImagingHostingExtensions
             .Bind(builder.Configuration.GetSection(ImagingOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<Core.Storage.IPhotoMetadataStripper, ImagingPhotoStripper>();
         builder.Services.AddSingleton<IPhotoDecoder>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ImagingOptions>>();

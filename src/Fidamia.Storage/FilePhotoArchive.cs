@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using Fidamia.Core.Storage;
 
@@ -14,8 +15,10 @@ public sealed class FilePhotoArchive(string root, IPhotoMetadataStripper strippe
 
     public async Task<string> KeepAsync(ReadOnlyMemory<byte> photo, CancellationToken cancellationToken)
     {
-        var stripped = stripper.Strip(photo.Span);
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(stripped));
+        var output = new ArrayBufferWriter<byte>(photo.Length);
+        stripper.Strip(photo.Span, output);
+        var stripped = output.WrittenMemory;
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(stripped.Span));
         var path = PathOf(sha256);
         if (File.Exists(path))
         {

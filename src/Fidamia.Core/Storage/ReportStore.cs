@@ -123,6 +123,6 @@ public interface IPhotoArchive
 /// <summary>Removes the metadata of a photo that passed inspection, without re-encoding it.</summary>
 public interface IPhotoMetadataStripper
 {
-    /// <summary>The photo's bytes without its metadata (EXIF, XMP, IPTC, comments, text chunks).</summary>
-    byte[] Strip(ReadOnlySpan<byte> photo);
+    /// <summary>Writes the photo's bytes without its metadata (EXIF, XMP, IPTC, ICC, comments, text chunks): never more than its length.</summary>
+    void Strip(ReadOnlySpan<byte> photo, System.Buffers.IBufferWriter<byte> output);
 }
