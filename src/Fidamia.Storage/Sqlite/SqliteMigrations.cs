@@ -1,4 +1,5 @@
 using System.Globalization;
+using Fidamia.Core.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Fidamia.Storage.Sqlite;

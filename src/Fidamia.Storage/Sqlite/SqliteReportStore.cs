@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using Fidamia.Core.Location;
 using Fidamia.Core.Pipeline;
 using Fidamia.Core.Reports;
 using Fidamia.Core.Storage;
@@ -222,17 +220,4 @@ public sealed class SqliteReportStore : IReportStore
     private static string? Time(DateTimeOffset? time) => time?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 
     private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
-}
-
-/// <summary>What a decision row keeps as JSON: the parts read back whole, never queried.</summary>
-internal sealed record DecisionDetails(
-    string QueueName, IReadOnlyList<LabelScore> Candidates, LocationContext Context, IReadOnlyList<string> Explanation, double? DeclaredToExifDistanceM)
-{
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
-
-    public static string Serialize(DecisionRecord decision) => JsonSerializer.Serialize(
-        new DecisionDetails(decision.QueueName, decision.Candidates, decision.Context, decision.Explanation, decision.DeclaredToExifDistanceM), Options);
-
-    public static DecisionDetails Deserialize(string json) =>
-        JsonSerializer.Deserialize<DecisionDetails>(json, Options) ?? throw new StorageException("Storage: a decision's details are empty");
 }

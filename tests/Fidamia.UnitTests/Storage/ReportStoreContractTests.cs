@@ -57,7 +57,7 @@ public abstract class ReportStoreContractTests
         Explanation = ["image: closest to 'graffiti'", "decision: 'graffiti' at 0.91 >= threshold 0.80"],
     };
 
-    [Fact]
+    [ContractFact]
     public async Task Find_AfterAdd_ReturnsEveryFieldAsStored()
     {
         var report = Report("r-1");
@@ -74,7 +74,7 @@ public abstract class ReportStoreContractTests
         Assert.Equal(decision.At, stored.Decision.At);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Add_NoLabel_IsStoredAsNone()
     {
         Assert.Null(await Store.AddAsync(Report("r-none"), Decision(label: null, queue: "revue") with { Status = TriageStatus.NeedsReview }, CancellationToken.None));
@@ -85,11 +85,11 @@ public abstract class ReportStoreContractTests
         Assert.Equal(TriageStatus.NeedsReview, stored.Decision.Status);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Find_UnknownId_IsNull() =>
         Assert.Null(await Store.FindAsync("never-stored", CancellationToken.None));
 
-    [Fact]
+    [ContractFact]
     public async Task Add_IdTaken_WritesNothingAndReturnsWhatIsStored()
     {
         Assert.Null(await Store.AddAsync(Report("r-2", fingerprint: 1), Decision(), CancellationToken.None));
@@ -101,7 +101,7 @@ public abstract class ReportStoreContractTests
         Assert.Equal("proprete-marseille-provence", (await Store.FindAsync("r-2", CancellationToken.None))!.Decision.QueueId);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Add_SameIdConcurrently_ExactlyOneWins()
     {
         var attempts = Enumerable.Range(0, 8)

@@ -1,0 +1,160 @@
+using Fidamia.Core.Pipeline;
+using Fidamia.Core.Reports;
+using Fidamia.Core.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Fidamia.Storage.Postgres;
+
+/// <summary>
+/// Reports in PostgreSQL, for several instances on one database. A report, its decision, its queue item and its audit
+/// entry are one transaction; a report id is taken by the primary key, so of two instances adding the same id one writes
+/// and the other waits for its commit, then reads what it stored.
+/// </summary>
+public sealed class PostgresReportStore(PostgresDatabase database) : IReportStore
+{
+    private readonly NpgsqlDataSource _dataSource = database.DataSource;
+
+    public async Task<StoredReport?> FindAsync(string reportId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await FindAsync(connection, reportId, cancellationToken);
+    }
+
+    public async Task<StoredReport?> AddAsync(ReportRecord report, DecisionRecord decision, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var insert = Command(connection, transaction, """
+            INSERT INTO reports (report_id, fingerprint, received_at, lat, lon, accuracy_m, declared_category, description, channel,
+                reported_at, photo_sha256, photo_format, photo_width, photo_height, exif_lat, exif_lon, taken_at)
+            VALUES (@id, @fingerprint, @received, @lat, @lon, @accuracy, @declared, @description, @channel,
+                @reported, @sha, @format, @width, @height, @exifLat, @exifLon, @taken)
+            ON CONFLICT (report_id) DO NOTHING
+            """,
+            ("id", report.ReportId), ("fingerprint", report.Fingerprint), ("received", Utc(report.ReceivedAt)),
+            ("lat", report.Lat), ("lon", report.Lon), ("accuracy", report.AccuracyM), ("declared", report.DeclaredCategory),
+            ("description", report.Description), ("channel", (int)report.Channel), ("reported", Utc(report.ReportedAt)),
+            ("sha", report.PhotoSha256), ("format", report.PhotoFormat), ("width", report.PhotoWidth), ("height", report.PhotoHeight),
+            ("exifLat", report.ExifLat), ("exifLon", report.ExifLon), ("taken", Utc(report.TakenAt))))
+        {
+            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                // The id is taken, and the row that took it is committed (the insert waited for it): read it back.
+                await transaction.RollbackAsync(cancellationToken);
+                return await FindAsync(connection, report.ReportId, cancellationToken);
+            }
+        }
+
+        // The decision, its queue item and the audit entry in one statement: the item needs the decision's id.
+        await using (var rest = Command(connection, transaction, """
+            WITH decision AS (
+                INSERT INTO decisions (report_id, source, actor, at, status, label_code, confidence, queue_id, rule, model_name, model_version, details)
+                VALUES (@id, @source, @actor, @at, @status, @label, @confidence, @queue, @rule, @model, @version, @details)
+                RETURNING id
+            ), item AS (
+                INSERT INTO queue_items (queue_id, report_id, decision_id, state, attempts, visible_at, created_at)
+                SELECT @queue, @id, id, 'ready', 0, @at, @at FROM decision
+            )
+            INSERT INTO audit (report_id, at, actor, action, details) VALUES (@id, @at, @actor, 'triaged', @audit)
+            """,
+            ("id", report.ReportId), ("source", decision.Source.ToString()), ("actor", decision.Actor), ("at", Utc(decision.At)),
+            ("status", decision.Status.ToString()), ("label", decision.LabelCode), ("confidence", decision.Confidence),
+            ("queue", decision.QueueId), ("rule", decision.Rule), ("model", decision.ModelName), ("version", decision.ModelVersion),
+            ("audit", $"{decision.Status} to {decision.QueueId}")))
+        {
+            rest.Parameters.Add(new NpgsqlParameter("details", NpgsqlDbType.Jsonb) { Value = DecisionDetails.Serialize(decision) });
+            await rest.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return null;
+    }
+
+    internal static async Task<StoredReport?> FindAsync(NpgsqlConnection connection, string reportId, CancellationToken cancellationToken)
+    {
+        // The newest decision is the current one: a person's later decision wins over the model's.
+        await using var command = Command(connection, null, """
+            SELECT r.fingerprint, r.received_at, r.lat, r.lon, r.accuracy_m, r.declared_category, r.description, r.channel, r.reported_at,
+                r.photo_sha256, r.photo_format, r.photo_width, r.photo_height, r.exif_lat, r.exif_lon, r.taken_at,
+                d.source, d.actor, d.at, d.status, d.label_code, d.confidence, d.queue_id, d.rule, d.model_name, d.model_version, d.details
+            FROM reports r
+            LEFT JOIN LATERAL (SELECT * FROM decisions WHERE report_id = r.report_id ORDER BY id DESC LIMIT 1) d ON true
+            WHERE r.report_id = @id
+            """, ("id", reportId));
+        await using var row = await command.ExecuteReaderAsync(cancellationToken);
+        return await row.ReadAsync(cancellationToken) ? Read(row, 0, reportId) : null;
+    }
+
+    /// <summary>A report and its decision from <paramref name="first"/> on, in <see cref="FindAsync(NpgsqlConnection, string, CancellationToken)"/>'s column order.</summary>
+    internal static StoredReport Read(NpgsqlDataReader row, int first, string reportId)
+    {
+        var i = first;
+        var report = new ReportRecord
+        {
+            ReportId = reportId,
+            Fingerprint = row.GetFieldValue<byte[]>(i),
+            ReceivedAt = row.GetFieldValue<DateTimeOffset>(i + 1),
+            Lat = row.GetDouble(i + 2),
+            Lon = row.GetDouble(i + 3),
+            AccuracyM = row.GetDouble(i + 4),
+            DeclaredCategory = Nullable<string>(row, i + 5),
+            Description = Nullable<string>(row, i + 6),
+            Channel = (ReportChannel)row.GetInt32(i + 7),
+            ReportedAt = NullableValue<DateTimeOffset>(row, i + 8),
+            PhotoSha256 = row.GetString(i + 9),
+            PhotoFormat = row.GetString(i + 10),
+            PhotoWidth = row.GetInt32(i + 11),
+            PhotoHeight = row.GetInt32(i + 12),
+            ExifLat = NullableValue<double>(row, i + 13),
+            ExifLon = NullableValue<double>(row, i + 14),
+            TakenAt = NullableValue<DateTimeOffset>(row, i + 15),
+        };
+
+        i += 16;
+        if (row.IsDBNull(i))
+        {
+            throw new StorageException($"Storage: report '{reportId}' has no decision");
+        }
+
+        var details = DecisionDetails.Deserialize(row.GetString(i + 10));
+        var decision = new DecisionRecord
+        {
+            Source = Enum.Parse<DecisionSource>(row.GetString(i)),
+            Actor = row.GetString(i + 1),
+            At = row.GetFieldValue<DateTimeOffset>(i + 2),
+            Status = Enum.Parse<TriageStatus>(row.GetString(i + 3)),
+            LabelCode = Nullable<string>(row, i + 4),
+            Confidence = row.GetDouble(i + 5),
+            QueueId = row.GetString(i + 6),
+            Rule = Nullable<string>(row, i + 7),
+            ModelName = row.GetString(i + 8),
+            ModelVersion = row.GetString(i + 9),
+            QueueName = details.QueueName,
+            Candidates = details.Candidates,
+            Context = details.Context,
+            DeclaredToExifDistanceM = details.DeclaredToExifDistanceM,
+            Explanation = details.Explanation,
+        };
+        return new StoredReport(report, decision);
+    }
+
+    internal static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    // timestamptz keeps an instant, not an offset, and Npgsql writes only UTC ones: the offset a caller gave is not kept,
+    // as in SQLite, and reads back as the same instant.
+    internal static DateTimeOffset? Utc(DateTimeOffset? time) => time?.ToUniversalTime();
+
+    private static T? Nullable<T>(NpgsqlDataReader row, int ordinal) where T : class => row.IsDBNull(ordinal) ? null : row.GetFieldValue<T>(ordinal);
+
+    private static T? NullableValue<T>(NpgsqlDataReader row, int ordinal) where T : struct => row.IsDBNull(ordinal) ? null : row.GetFieldValue<T>(ordinal);
+}
