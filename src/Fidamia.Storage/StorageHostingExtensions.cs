@@ -18,12 +18,18 @@ public static class StorageHostingExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.Provider != StorageProvider.Postgres, "Storage:Provider: postgres is not available in this version; use sqlite")
             .ValidateOnStart();
-        services.AddSingleton<IReportStore>(sp =>
+        services.AddOptions<QueueOptions>()
+            .Bind(builder.Configuration.GetSection(QueueOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
             var data = sp.GetRequiredService<DataDirectory>();
             return SqliteReportStore.Open(SqlitePath(options.ConnectionString) ?? data.Combine("fidamia.db"));
         });
+        services.AddSingleton<IReportStore>(sp => sp.GetRequiredService<SqliteReportStore>());
+        services.AddSingleton<IQueueStore, SqliteQueueStore>();
         services.AddSingleton<IPhotoArchive>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;

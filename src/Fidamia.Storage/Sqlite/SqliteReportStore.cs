@@ -101,7 +101,7 @@ public sealed class SqliteReportStore : IReportStore
         return null;
     }
 
-    private SqliteConnection Connect()
+    internal SqliteConnection Connect()
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
@@ -123,7 +123,7 @@ public sealed class SqliteReportStore : IReportStore
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    private static async Task<StoredReport?> FindAsync(
+    internal static async Task<StoredReport?> FindAsync(
         SqliteConnection connection, SqliteTransaction? transaction, string reportId, CancellationToken cancellationToken)
     {
         ReportRecord report;
@@ -196,14 +196,14 @@ public sealed class SqliteReportStore : IReportStore
         }
     }
 
-    private static async Task<int> ExecuteAsync(
+    internal static async Task<int> ExecuteAsync(
         SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var command = Command(connection, transaction, sql, parameters);
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    internal static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -217,7 +217,7 @@ public sealed class SqliteReportStore : IReportStore
     }
 
     // Round-trip text, UTC: sorts as it reads, and no zone is lost.
-    private static string? Time(DateTimeOffset? time) => time?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+    internal static string? Time(DateTimeOffset? time) => time?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 
-    private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+    internal static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
 }

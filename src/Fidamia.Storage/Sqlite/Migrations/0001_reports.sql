@@ -1,4 +1,5 @@
 -- Reports, their decisions (append-only: a later decision is a new row), queue items and the audit trail.
+-- A queue item is ready (deliverable from visible_at), leased (until lease_expires_at, under lease_id), done or dead.
 CREATE TABLE reports (
     report_id         TEXT PRIMARY KEY,
     fingerprint       BLOB NOT NULL,
@@ -46,8 +47,10 @@ CREATE TABLE queue_items (
     attempts    INTEGER NOT NULL,
     visible_at  TEXT NOT NULL,
     lease_id    TEXT,
+    lease_expires_at TEXT,
     created_at  TEXT NOT NULL
 );
+CREATE UNIQUE INDEX queue_items_lease ON queue_items (lease_id);
 CREATE INDEX queue_items_ready ON queue_items (queue_id, state, visible_at);
 
 CREATE TABLE audit (
