@@ -52,6 +52,20 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
         return new PostgresDatabase(dataSource, name);
     }
 
+    /// <summary>Whether Npgsql reads <paramref name="value"/> as a connection string (a file path, say, it does not).</summary>
+    public static bool IsConnectionString(string value)
+    {
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(value);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
     public void Dispose() => DataSource.Dispose();
 
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();

@@ -13,6 +13,17 @@ namespace Fidamia.Storage.Postgres;
 /// </summary>
 public sealed class PostgresReportStore(PostgresDatabase database) : IReportStore
 {
+    /// <summary>A report's columns (<c>r</c>) and its current decision's (<c>d</c>), in <see cref="Read"/>'s order.</summary>
+    internal const string ReportColumns = """
+        r.fingerprint, r.received_at, r.lat, r.lon, r.accuracy_m, r.declared_category, r.description, r.channel, r.reported_at,
+        r.photo_sha256, r.photo_format, r.photo_width, r.photo_height, r.exif_lat, r.exif_lon, r.taken_at,
+        d.source, d.actor, d.at, d.status, d.label_code, d.confidence, d.queue_id, d.rule, d.model_name, d.model_version, d.details
+        """;
+
+    /// <summary>The report <c>r</c>'s current decision, <c>d</c>: the newest, so a person's later decision wins over the model's.</summary>
+    internal const string CurrentDecision =
+        "LEFT JOIN LATERAL (SELECT * FROM decisions WHERE report_id = r.report_id ORDER BY id DESC LIMIT 1) d ON true";
+
     private readonly NpgsqlDataSource _dataSource = database.DataSource;
 
     public async Task<StoredReport?> FindAsync(string reportId, CancellationToken cancellationToken)
@@ -46,7 +57,8 @@ public sealed class PostgresReportStore(PostgresDatabase database) : IReportStor
             }
         }
 
-        // The decision, its queue item and the audit entry in one statement: the item needs the decision's id.
+        // The decision, its queue item and the audit entry in one statement: the item needs the decision's id. The item is
+        // enqueued and visible at the database's now(), the clock every queue time is measured by (PostgresQueueStore).
         await using (var rest = Command(connection, transaction, """
             WITH decision AS (
                 INSERT INTO decisions (report_id, source, actor, at, status, label_code, confidence, queue_id, rule, model_name, model_version, details)
@@ -54,7 +66,7 @@ public sealed class PostgresReportStore(PostgresDatabase database) : IReportStor
                 RETURNING id
             ), item AS (
                 INSERT INTO queue_items (queue_id, report_id, decision_id, state, attempts, visible_at, created_at)
-                SELECT @queue, @id, id, 'ready', 0, @at, @at FROM decision
+                SELECT @queue, @id, id, 'ready', 0, now(), now() FROM decision
             )
             INSERT INTO audit (report_id, at, actor, action, details) VALUES (@id, @at, @actor, 'triaged', @audit)
             """,
@@ -73,20 +85,14 @@ public sealed class PostgresReportStore(PostgresDatabase database) : IReportStor
 
     internal static async Task<StoredReport?> FindAsync(NpgsqlConnection connection, string reportId, CancellationToken cancellationToken)
     {
-        // The newest decision is the current one: a person's later decision wins over the model's.
-        await using var command = Command(connection, null, """
-            SELECT r.fingerprint, r.received_at, r.lat, r.lon, r.accuracy_m, r.declared_category, r.description, r.channel, r.reported_at,
-                r.photo_sha256, r.photo_format, r.photo_width, r.photo_height, r.exif_lat, r.exif_lon, r.taken_at,
-                d.source, d.actor, d.at, d.status, d.label_code, d.confidence, d.queue_id, d.rule, d.model_name, d.model_version, d.details
-            FROM reports r
-            LEFT JOIN LATERAL (SELECT * FROM decisions WHERE report_id = r.report_id ORDER BY id DESC LIMIT 1) d ON true
-            WHERE r.report_id = @id
+        await using var command = Command(connection, null, $"""
+            SELECT {ReportColumns} FROM reports r {CurrentDecision} WHERE r.report_id = @id
             """, ("id", reportId));
         await using var row = await command.ExecuteReaderAsync(cancellationToken);
         return await row.ReadAsync(cancellationToken) ? Read(row, 0, reportId) : null;
     }
 
-    /// <summary>A report and its decision from <paramref name="first"/> on, in <see cref="FindAsync(NpgsqlConnection, string, CancellationToken)"/>'s column order.</summary>
+    /// <summary>A report and its decision, selected as <see cref="ReportColumns"/> from <paramref name="first"/> on.</summary>
     internal static StoredReport Read(NpgsqlDataReader row, int first, string reportId)
     {
         var i = first;

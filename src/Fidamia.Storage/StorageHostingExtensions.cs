@@ -1,5 +1,6 @@
 using Fidamia.Core;
 using Fidamia.Core.Storage;
+using Fidamia.Storage.Postgres;
 using Fidamia.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,14 +10,23 @@ namespace Fidamia.Storage;
 
 public static class StorageHostingExtensions
 {
-    /// <summary>The report store (SQLite under <c>DataDirectory</c> by default) and the photo archive.</summary>
+    /// <summary>
+    /// The report and queue stores (SQLite under <c>DataDirectory</c> by default, or PostgreSQL shared by several
+    /// instances) and the photo archive.
+    /// </summary>
     public static IHostApplicationBuilder AddFidamiaStorage(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddOptions<StorageOptions>()
             .Bind(builder.Configuration.GetSection(StorageOptions.SectionName))
             .ValidateDataAnnotations()
-            .Validate(o => o.Provider != StorageProvider.Postgres, "Storage:Provider: postgres is not available in this version; use sqlite")
+            // The messages name the key, never its value: a PostgreSQL connection string holds a password.
+            .Validate(
+                o => o.Provider != StorageProvider.Postgres || !string.IsNullOrWhiteSpace(o.ConnectionString),
+                "Storage:ConnectionString is required when Storage:Provider is postgres (Host=...;Port=...;Database=...;Username=...;Password=...)")
+            .Validate(
+                o => o.Provider != StorageProvider.Postgres || string.IsNullOrWhiteSpace(o.ConnectionString) || PostgresDatabase.IsConnectionString(o.ConnectionString),
+                "Storage:ConnectionString is not a PostgreSQL connection string (Host=...;Port=...;Database=...;Username=...;Password=...)")
             .ValidateOnStart();
         services.AddOptions<QueueOptions>()
             .Bind(builder.Configuration.GetSection(QueueOptions.SectionName))
@@ -28,8 +38,14 @@ public static class StorageHostingExtensions
             var data = sp.GetRequiredService<DataDirectory>();
             return SqliteReportStore.Open(SqlitePath(options.ConnectionString) ?? data.Combine("fidamia.db"));
         });
-        services.AddSingleton<IReportStore>(sp => sp.GetRequiredService<SqliteReportStore>());
-        services.AddSingleton<IQueueStore, SqliteQueueStore>();
+        services.AddSingleton<SqliteQueueStore>();
+        // One database, so one pool, for both stores; disposed with the container.
+        services.AddSingleton(sp => PostgresDatabase.Open(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString!));
+        services.AddSingleton<PostgresReportStore>();
+        services.AddSingleton<PostgresQueueStore>();
+        // Only the chosen provider's stores are ever made: a SQLite service never connects to a server, nor the reverse.
+        services.AddSingleton<IReportStore>(sp => IsPostgres(sp) ? sp.GetRequiredService<PostgresReportStore>() : sp.GetRequiredService<SqliteReportStore>());
+        services.AddSingleton<IQueueStore>(sp => IsPostgres(sp) ? sp.GetRequiredService<PostgresQueueStore>() : sp.GetRequiredService<SqliteQueueStore>());
         services.AddSingleton<IPhotoArchive>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
@@ -38,6 +54,9 @@ public static class StorageHostingExtensions
         });
         return builder;
     }
+
+    private static bool IsPostgres(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.Postgres;
 
     /// <summary>A file path as given, or the <c>Data Source</c> of a SQLite connection string.</summary>
     private static string? SqlitePath(string? connectionString) =>

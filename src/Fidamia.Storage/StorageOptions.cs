@@ -6,7 +6,7 @@ public enum StorageProvider
     /// <summary>One file under <c>DataDirectory</c>: the embedded default, for one instance.</summary>
     Sqlite,
 
-    /// <summary>A PostgreSQL server shared by several instances (not yet available).</summary>
+    /// <summary>A PostgreSQL database shared by several instances (<see cref="StorageOptions.ConnectionString"/> required).</summary>
     Postgres,
 }
 
@@ -16,7 +16,10 @@ public sealed class StorageOptions
 
     public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
 
-    /// <summary>The database: for SQLite a file path or a connection string (default <c>DataDirectory/fidamia.db</c>).</summary>
+    /// <summary>
+    /// The database: for SQLite a file path or a connection string (default <c>DataDirectory/fidamia.db</c>); for
+    /// PostgreSQL an Npgsql connection string, required.
+    /// </summary>
     public string? ConnectionString { get; set; }
 
     /// <summary>Where photos are kept (default <c>DataDirectory/photos</c>).</summary>

@@ -1,4 +1,5 @@
 -- Reports, their decisions (append-only: a later decision is a new row), queue items and the audit trail.
+-- A queue item is ready (deliverable from visible_at), leased (until lease_expires_at, under lease_id), done or dead.
 -- The same tables and columns as SQLite's 0001_reports.sql, in PostgreSQL types: a version means one schema in both.
 CREATE TABLE reports (
     report_id         text PRIMARY KEY,
@@ -47,9 +48,13 @@ CREATE TABLE queue_items (
     attempts    integer NOT NULL,
     visible_at  timestamptz NOT NULL,
     lease_id    text,
+    lease_expires_at timestamptz,
     created_at  timestamptz NOT NULL
 );
-CREATE INDEX queue_items_ready ON queue_items (queue_id, state, visible_at);
+CREATE UNIQUE INDEX queue_items_lease ON queue_items (lease_id);
+-- The lease query walks a queue's open items in id order (oldest first) and stops at its limit: done and dead items,
+-- the most of the table in time, are not in this index.
+CREATE INDEX queue_items_open ON queue_items (queue_id, id) WHERE state IN ('ready', 'leased');
 
 CREATE TABLE audit (
     id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -20,7 +20,7 @@ public abstract class QueueStoreContractTests
     protected async Task EnqueueAsync(string reportId, string queue = Queue) =>
         Assert.Null(await Reports.AddAsync(ReportStoreContractTests.Report(reportId), ReportStoreContractTests.Decision(queue: queue), CancellationToken.None));
 
-    [Fact]
+    [ContractFact]
     public async Task Lease_OldestFirstAndEachItemOnce_WhileLeased()
     {
         await EnqueueAsync("q-1");
@@ -39,7 +39,7 @@ public abstract class QueueStoreContractTests
         Assert.NotEqual(first[0].LeaseId, second[0].LeaseId);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Lease_Expired_IsDeliveredAgainUnderANewLeaseAndTheOldOneNoLongerAcks()
     {
         await EnqueueAsync("q-exp");
@@ -57,7 +57,7 @@ public abstract class QueueStoreContractTests
         Assert.Empty(await Queues.LeaseAsync(Queue, 1, TimeSpan.FromMinutes(5), CancellationToken.None));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Ack_Done_IsNeverDeliveredAgain()
     {
         await EnqueueAsync("q-ack");
@@ -71,7 +71,7 @@ public abstract class QueueStoreContractTests
         Assert.Empty(await Queues.LeaseAsync(Queue, 1, TimeSpan.FromMinutes(5), CancellationToken.None));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Nack_RetryAfter_DelaysTheNextDelivery()
     {
         await EnqueueAsync("q-nack");
@@ -87,7 +87,7 @@ public abstract class QueueStoreContractTests
         Assert.Equal(LeaseOutcome.UnknownLease, await Queues.NackAsync(item.LeaseId, TimeSpan.Zero, "again", CancellationToken.None));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task DeadLetters_AfterMaxAttempts_AreCountedAndRequeueBringsThemBack()
     {
         await EnqueueAsync("q-dead");
@@ -109,7 +109,7 @@ public abstract class QueueStoreContractTests
         Assert.Equal(1, back.Attempts);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Stats_CountWaitingInFlightAndTheOldest()
     {
         await EnqueueAsync("s-1");
@@ -124,7 +124,7 @@ public abstract class QueueStoreContractTests
         Assert.NotNull(stats[Queue].OldestEnqueuedAt);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Lease_ManyConsumersAtOnce_NeverShareAnItemAndTogetherGetEveryOne()
     {
         const int items = 300;
