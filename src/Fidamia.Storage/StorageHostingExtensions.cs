@@ -30,6 +30,7 @@ public static class StorageHostingExtensions
         });
         services.AddSingleton<IReportStore>(sp => sp.GetRequiredService<SqliteReportStore>());
         services.AddSingleton<IQueueStore, SqliteQueueStore>();
+        services.AddSingleton<QueueOperations>();
         services.AddSingleton<IPhotoArchive>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;

@@ -192,7 +192,7 @@ public sealed class TriagePipeline
     }
 
     /// <summary>A stored report's current decision.</summary>
-    /// <exception cref="ReportNotFoundException">No report is stored under the id.</exception>
+    /// <exception cref="NotFoundException">No report is stored under the id.</exception>
     public async Task<TriageDecision> GetReportAsync(string reportId, CancellationToken cancellationToken)
     {
         var violation = ReportValidator.CheckReportId(reportId);
@@ -203,7 +203,7 @@ public sealed class TriagePipeline
 
         return await _store.FindAsync(reportId, cancellationToken) is { } stored
             ? StoredDecisions.ToDecision(stored, _taxonomy)
-            : throw new ReportNotFoundException($"no report '{reportId}' is stored");
+            : throw new NotFoundException($"no report '{reportId}' is stored");
     }
 
     private async Task<TriageDecision> RunAsync(TriageReport report, LocationContext context, byte[] fingerprint, CancellationToken cancellationToken)
