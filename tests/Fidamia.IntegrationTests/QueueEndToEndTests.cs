@@ -77,4 +77,31 @@ public sealed class QueueEndToEndTests
         Assert.Equal(triaged.ReportId, pushed.ReportId);
         Assert.Empty(acked.UnknownLeaseIds);
     }
+
+    [SharedDataFact]
+    public async Task Cli_QueueAndReportCommands_WorkTheQueueAgainstTheService()
+    {
+        var (server, _) = await StartAsync();
+        await using var running = server;
+        var triaged = await server.Client.TriageAsync(Requests.Report(TestPhotos.Shared("graf1.png"), declared: "graffiti"));
+        var address = server.Address.ToString();
+
+        var (statsExit, statsOut, statsErr) = await CliProcess.RunAsync("queue", "stats", "--server", address, "--json");
+        var (leaseExit, leaseOut, leaseErr) = await CliProcess.RunAsync("queue", "lease", Review, "--server", address, "--json");
+        using var leased = System.Text.Json.JsonDocument.Parse(leaseOut);
+        var item = leased.RootElement.GetProperty("items")[0];
+        var (ackExit, ackOut, _) = await CliProcess.RunAsync("queue", "ack", item.GetProperty("leaseId").GetString()!, "--server", address);
+        var (showExit, showOut, _) = await CliProcess.RunAsync("report", "show", triaged.ReportId, "--server", address);
+        var (missingExit, _, missingErr) = await CliProcess.RunAsync("report", "show", "never-sent", "--server", address);
+
+        Assert.True(statsExit == 0, statsErr);
+        Assert.Contains("\"depth\": \"1\"", statsOut, StringComparison.Ordinal);
+        Assert.True(leaseExit == 0, leaseErr);
+        Assert.Equal(triaged.ReportId, item.GetProperty("reportId").GetString());
+        Assert.Equal((0, "1 done"), (ackExit, ackOut.Trim()));
+        Assert.Equal(0, showExit);
+        Assert.Equal(triaged.ReportId, System.Text.Json.JsonDocument.Parse(showOut).RootElement.GetProperty("reportId").GetString());
+        Assert.Equal(1, missingExit);
+        Assert.Contains("NOT_FOUND", missingErr, StringComparison.Ordinal);
+    }
 }
