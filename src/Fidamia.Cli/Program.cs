@@ -6,6 +6,8 @@ var root = new RootCommand("fidamia: triage citizen reports with the Fidamia ser
 {
     TriageCommand.Create(),
     RouteCommand.Create(),
+    QueueCommand.Create(),
+    QueueCommand.Report(),
     BenchCommand.Create(),
     Fidamia.Cli.Model.ModelCommand.Create(),
 };

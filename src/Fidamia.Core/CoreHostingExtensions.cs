@@ -52,6 +52,7 @@ public static class CoreHostingExtensions
         services.AddSingleton<InferenceScheduler>();
         services.AddSingleton<PhotoAdmission>();
         services.AddSingleton<PhotoModelRunner>();
+        services.AddSingleton<TriagePolicy>();
         services.AddSingleton<TriagePipeline>();
         services.AddHostedService<PrototypeSeeder>();
         return builder;

@@ -50,6 +50,8 @@ public sealed partial class RulesRouter : IQueueRouter, IDisposable
 
     public QueueAssignment Route(RouteRequest request) => _rules.Route(request);
 
+    public QueueRef? FindQueue(string id) => _rules.Queues.TryGetValue(id, out var queue) ? queue.Ref : null;
+
     /// <summary>Reads the file again: valid rules replace the current ones at once; invalid ones leave them serving.</summary>
     internal RulesReloadResult TryReload()
     {

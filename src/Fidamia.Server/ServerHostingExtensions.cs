@@ -59,6 +59,7 @@ public static class ServerHostingExtensions
     public static WebApplication MapFidamiaServer(this WebApplication app)
     {
         app.MapGrpcService<TriageGrpcService>();
+        app.MapGrpcService<QueueGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

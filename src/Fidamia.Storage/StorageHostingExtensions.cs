@@ -46,6 +46,7 @@ public static class StorageHostingExtensions
         // Only the chosen provider's stores are ever made: a SQLite service never connects to a server, nor the reverse.
         services.AddSingleton<IReportStore>(sp => IsPostgres(sp) ? sp.GetRequiredService<PostgresReportStore>() : sp.GetRequiredService<SqliteReportStore>());
         services.AddSingleton<IQueueStore>(sp => IsPostgres(sp) ? sp.GetRequiredService<PostgresQueueStore>() : sp.GetRequiredService<SqliteQueueStore>());
+        services.AddSingleton<QueueOperations>();
         services.AddSingleton<IPhotoArchive>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;

@@ -15,22 +15,36 @@ public abstract class FidamiaException : Exception
 /// <summary>A field of the request that cannot be accepted, named by its API field path (e.g. <c>location.lat</c>).</summary>
 public sealed record FieldViolation(string Field, string Description);
 
-/// <summary>The report is invalid; every violated field is listed.</summary>
-public sealed class InvalidReportException : FidamiaException
+/// <summary>A request is invalid; every violated field is listed.</summary>
+public class InvalidRequestException : FidamiaException
 {
-    public InvalidReportException(IReadOnlyList<FieldViolation> violations)
-        : base("Invalid report: " + string.Join("; ", violations.Select(v => $"{v.Field}: {v.Description}")))
+    public InvalidRequestException(IReadOnlyList<FieldViolation> violations, string what = "request")
+        : base($"Invalid {what}: " + string.Join("; ", violations.Select(v => $"{v.Field}: {v.Description}")))
     {
         Violations = violations;
     }
 
-    public InvalidReportException(string field, string description, Exception? inner = null)
-        : base($"Invalid report: {field}: {description}", inner)
+    public InvalidRequestException(string field, string description, Exception? inner = null, string what = "request")
+        : base($"Invalid {what}: {field}: {description}", inner)
     {
         Violations = [new FieldViolation(field, description)];
     }
 
     public IReadOnlyList<FieldViolation> Violations { get; }
+}
+
+/// <summary>The report is invalid; every violated field is listed.</summary>
+public sealed class InvalidReportException : InvalidRequestException
+{
+    public InvalidReportException(IReadOnlyList<FieldViolation> violations)
+        : base(violations, "report")
+    {
+    }
+
+    public InvalidReportException(string field, string description, Exception? inner = null)
+        : base(field, description, inner, "report")
+    {
+    }
 }
 
 /// <summary>The report id was already used for a different report.</summary>
@@ -42,5 +56,5 @@ public sealed class CapacityExceededException(string message, TimeSpan retryAfte
     public TimeSpan RetryAfter { get; } = retryAfter;
 }
 
-/// <summary>No report is stored under the id asked for.</summary>
-public sealed class ReportNotFoundException(string message) : FidamiaException(message);
+/// <summary>What the call names does not exist: a report id never stored, a queue no rule names, a lease not held.</summary>
+public sealed class NotFoundException(string message) : FidamiaException(message);

@@ -33,9 +33,7 @@ public sealed class TriagePipeline
     private readonly IImageScorer _scorer;
     private readonly IContextPrior _contextPrior;
     private readonly EvidenceFusion _fusion;
-    private readonly IQueueRouter _router;
-    private readonly Taxonomy.Taxonomy _taxonomy;
-    private readonly TriageOptions _options;
+    private readonly TriagePolicy _policy;
     private readonly FidamiaMetrics _metrics;
     private readonly ILogger<TriagePipeline> _logger;
     private readonly IReportStore _store;
@@ -50,9 +48,7 @@ public sealed class TriagePipeline
         IImageScorer scorer,
         IContextPrior contextPrior,
         EvidenceFusion fusion,
-        IQueueRouter router,
-        Taxonomy.Taxonomy taxonomy,
-        IOptions<TriageOptions> options,
+        TriagePolicy policy,
         IReportStore store,
         IPhotoArchive archive,
         TimeProvider timeProvider,
@@ -68,9 +64,7 @@ public sealed class TriagePipeline
         _scorer = scorer;
         _contextPrior = contextPrior;
         _fusion = fusion;
-        _router = router;
-        _taxonomy = taxonomy;
-        _options = options.Value;
+        _policy = policy;
         _metrics = metrics;
         _logger = logger;
     }
@@ -192,7 +186,7 @@ public sealed class TriagePipeline
     }
 
     /// <summary>A stored report's current decision.</summary>
-    /// <exception cref="ReportNotFoundException">No report is stored under the id.</exception>
+    /// <exception cref="NotFoundException">No report is stored under the id.</exception>
     public async Task<TriageDecision> GetReportAsync(string reportId, CancellationToken cancellationToken)
     {
         var violation = ReportValidator.CheckReportId(reportId);
@@ -202,8 +196,8 @@ public sealed class TriagePipeline
         }
 
         return await _store.FindAsync(reportId, cancellationToken) is { } stored
-            ? StoredDecisions.ToDecision(stored, _taxonomy)
-            : throw new ReportNotFoundException($"no report '{reportId}' is stored");
+            ? StoredDecisions.ToDecision(stored, _policy.Taxonomy)
+            : throw new NotFoundException($"no report '{reportId}' is stored");
     }
 
     private async Task<TriageDecision> RunAsync(TriageReport report, LocationContext context, byte[] fingerprint, CancellationToken cancellationToken)
@@ -214,7 +208,7 @@ public sealed class TriagePipeline
         var (photo, output) = await _runner.RunAsync(report.Photo, cancellationToken);
         var evidence = Stage("score", () => _scorer.Score(output));
         var posterior = _fusion.Fuse(evidence, _contextPrior.For(context), report.DeclaredCategory);
-        var decision = Decide(report, location, context, photo, posterior, _runner.Model);
+        var decision = _policy.Decide(report, location, context, photo, posterior, _runner.Model);
 
         // The answer is sent only once the report, its decision and its queue item are committed.
         var started = Stopwatch.GetTimestamp();
@@ -236,91 +230,11 @@ public sealed class TriagePipeline
 
         _metrics.Replayed();
         Log.Replayed(_logger, reportId);
-        return StoredDecisions.ToDecision(stored, _taxonomy);
+        return StoredDecisions.ToDecision(stored, _policy.Taxonomy);
     }
 
     private static ReportConflictException Conflict(string reportId) =>
         new($"report_id '{Printable(reportId)}' was already used for a different report");
-
-    private TriageDecision Decide(
-        TriageReport report, GeoPoint location, LocationContext context, PhotoMetadata photo, Posterior posterior, ModelDescriptor model)
-    {
-        var ranked = _taxonomy.Labels
-            .Select(l => (Label: l, P: Probability(posterior.Probabilities[l.Index])))
-            .OrderByDescending(x => x.P)
-            .ThenBy(x => x.Label.Index)
-            .ToList();
-        var (best, confidence) = ranked[0];
-        var tied = ranked.Count(x => x.P == confidence);
-
-        // With nothing to go on (no image evidence, no declared category, a neutral place) every label ties: a
-        // tie-break by taxonomy order would name a label nothing pointed to, so there is none.
-        TaxonomyLabel? label = tied > 1 ? null : best;
-        var threshold = label is null ? 1.0
-            : model.Thresholds.TryGetValue(label.Code, out var t) ? t : label.Threshold ?? _options.DefaultThreshold;
-
-        var explanation = new List<string>(posterior.Explanation);
-        explanation.AddRange(context.Matches.Count > 0
-            ? context.Matches.Select(m => "layer " + m)
-            : [$"context: commune {context.Commune.Name} ({context.Commune.Insee}), territory {context.Territory}"]);
-        if (context.NearBoundaryM is { } nearBoundary)
-        {
-            explanation.Add(Invariant($"context: {nearBoundary:0} m from a commune boundary; the commune may need confirming"));
-        }
-
-        double? exifDistance = photo.ExifLocation is { } exif ? Math.Round(Geodesy.HaversineMeters(location, exif), 1) : null;
-        var exifFarAway = exifDistance > _options.MaxExifDistanceM;
-        if (exifFarAway)
-        {
-            explanation.Add(Invariant($"photo: its EXIF position is {exifDistance / 1000:0.0} km from the declared point (more than {_options.MaxExifDistanceM:0} m); not routed automatically"));
-        }
-
-        var routed = label is not null && !exifFarAway && confidence >= threshold;
-        explanation.Add(label is null
-            ? Invariant($"decision: no label stands out ({tied} labels tie at {confidence:0.00}): nothing in the photo, the place or a declared category tells them apart")
-            : Invariant($"decision: '{label.Code}' at {confidence:0.00} {(confidence >= threshold ? ">=" : "<")} threshold {threshold:0.00}"));
-
-        QueueRef queue;
-        string? rule = null;
-        var review = new QueueRef(_options.ReviewQueueId, _options.ReviewQueueName);
-        if (label is null)
-        {
-            queue = review;
-            explanation.Add($"queue: operators' review ({queue.Id})");
-        }
-        else
-        {
-            var assignment = _router.Route(new RouteRequest(label, context, report.Channel));
-            rule = assignment.Rule;
-            queue = routed ? assignment.Queue : review;
-            explanation.AddRange(routed
-                ? assignment.Explanation
-                : [$"queue: operators' review ({queue.Id}); would otherwise go to {assignment.Queue.Id} by rule {assignment.Rule}"]);
-        }
-
-        return new TriageDecision
-        {
-            ReportId = report.ReportId,
-            Status = routed ? TriageStatus.Routed : TriageStatus.NeedsReview,
-            Label = label,
-            Confidence = confidence,
-            Candidates = ranked.Take(_options.Candidates).Select(x => new LabelScore(x.Label.Code, x.P)).ToList(),
-            Queue = queue,
-            Context = context,
-            Photo = photo,
-            DeclaredToExifDistanceM = exifDistance,
-            ModelName = model.Name,
-            ModelVersion = model.Version,
-            Rule = rule,
-            Explanation = explanation,
-        };
-    }
-
-    /// <summary>
-    /// Probabilities to six decimals: what the caller reads and what the threshold is compared with are the same number
-    /// (0.7, not 0.6999999999999998), and labels equal but for rounding noise tie.
-    /// </summary>
-    private static double Probability(double p) => Math.Round(p, 6);
 
     private void Record(TriageDecision decision, long started)
     {
@@ -359,6 +273,4 @@ public sealed class TriagePipeline
     // Ids of refused reports may be anything; keep logs to a short printable form.
     private static string Printable(string? id) =>
         string.IsNullOrEmpty(id) ? "(none)" : new string(id.Take(128).Select(c => char.IsControl(c) ? '?' : c).ToArray());
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

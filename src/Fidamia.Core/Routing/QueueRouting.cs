@@ -16,6 +16,9 @@ public sealed record QueueAssignment(QueueRef Queue, string Rule, IReadOnlyList<
 public interface IQueueRouter
 {
     QueueAssignment Route(RouteRequest request);
+
+    /// <summary>The queue with this id, when routing can send reports there; null otherwise.</summary>
+    QueueRef? FindQueue(string id);
 }
 
 /// <summary>
@@ -34,6 +37,12 @@ public sealed class FamilyTerritoryRouter : IQueueRouter
             "family-territory",
             [$"queue: family '{family.Code}' in territory '{territory}' → {id} (no rules file: family and territory)"]);
     }
+
+    /// <summary>Any <c>family.territory</c> id: without a rules file the queues are not listed anywhere.</summary>
+    public QueueRef? FindQueue(string id) =>
+        id.Split('.') is [{ Length: > 0 } family, { Length: > 0 } territory] && Slug(territory) == territory && Slug(family) == family
+            ? new QueueRef(id, id)
+            : null;
 
     /// <summary>Lower-case ASCII words joined by hyphens: "Pays d'Aubagne et de l'Étoile" → "pays-d-aubagne-et-de-l-etoile".</summary>
     public static string Slug(string text)

@@ -27,13 +27,26 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
         }
     }
 
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(request, responseStream, context);
+        }
+        catch (Exception ex) when (ToRpcException(ex, context) is { } rpc)
+        {
+            throw rpc;
+        }
+    }
+
     internal RpcException? ToRpcException(Exception exception, ServerCallContext context)
     {
         switch (exception)
         {
             case RpcException:
                 return null;
-            case InvalidReportException invalid:
+            case InvalidRequestException invalid:
                 {
                     var badRequest = new BadRequest();
                     badRequest.FieldViolations.AddRange(invalid.Violations.Select(v => new BadRequest.Types.FieldViolation
@@ -41,12 +54,13 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
                         Field = v.Field,
                         Description = v.Description,
                     }));
-                    return Build(Code.InvalidArgument, "The report is invalid: " + string.Join("; ", invalid.Violations.Select(v => $"{v.Field} {v.Description}")), badRequest);
+                    var what = invalid is InvalidReportException ? "The report is invalid: " : "The request is invalid: ";
+                    return Build(Code.InvalidArgument, what + string.Join("; ", invalid.Violations.Select(v => $"{v.Field} {v.Description}")), badRequest);
                 }
 
             case ReportConflictException conflict:
                 return Build(Code.AlreadyExists, conflict.Message);
-            case ReportNotFoundException notFound:
+            case NotFoundException notFound:
                 return Build(Code.NotFound, notFound.Message);
             case CapacityExceededException capacity:
                 return Build(

@@ -54,9 +54,7 @@ public sealed class TriagePipelineTests : IDisposable
             new FixedScorer(() => _evidence),
             new ConfiguredContextPrior(_taxonomy, Options.Create(new ContextPriorOptions())),
             new EvidenceFusion(_taxonomy, options),
-            new FamilyTerritoryRouter(),
-            _taxonomy,
-            options,
+            new TriagePolicy(_taxonomy, new FamilyTerritoryRouter(), options),
             _store,
             new HashingArchive(),
             TimeProvider.System,
@@ -230,7 +228,7 @@ public sealed class TriagePipelineTests : IDisposable
         var decision = await pipeline.TriageAsync(Report(), CancellationToken.None);
 
         Assert.Equivalent(decision, await pipeline.GetReportAsync("r1", CancellationToken.None), strict: true);
-        await Assert.ThrowsAsync<ReportNotFoundException>(() => pipeline.GetReportAsync("nope", CancellationToken.None));
+        await Assert.ThrowsAsync<NotFoundException>(() => pipeline.GetReportAsync("nope", CancellationToken.None));
         var invalid = await Assert.ThrowsAsync<InvalidReportException>(() => pipeline.GetReportAsync("bad id!", CancellationToken.None));
         Assert.Equal("report_id", Assert.Single(invalid.Violations).Field);
     }
