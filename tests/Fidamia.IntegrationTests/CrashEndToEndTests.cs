@@ -20,16 +20,26 @@ public sealed class CrashEndToEndTests : IDisposable
         Directory.Delete(_data, recursive: true);
     }
 
-    private Task<ServerProcess> StartAsync() =>
-        ServerProcess.StartAsync($"--Gis:Communes:Path={SharedData.Gis("amp-communes.geojson")}", $"--DataDirectory={_data}");
-
     [SharedDataFact]
-    public async Task SigkillDuringTriageStream_LosesNoAnsweredReportAndLeavesNoHalfReport()
+    public Task SigkillDuringTriageStream_OnSqlite_LosesNoAnsweredReportAndLeavesNoHalfReport() =>
+        KillAndCheckAsync([], sql => Task.FromResult(SqliteColumn(sql)));
+
+    [PostGis.PostGisSharedDataFact]
+    public async Task SigkillDuringTriageStream_OnPostgres_LosesNoAnsweredReportAndLeavesNoHalfReport()
+    {
+        await using var schema = await PostGis.PostgresTestSchema.CreateAsync();
+        await KillAndCheckAsync(["--Storage:Provider=postgres", $"--Storage:ConnectionString={schema.ConnectionString}"], schema.ColumnAsync);
+    }
+
+    private Task<ServerProcess> StartAsync(string[] storage) =>
+        ServerProcess.StartAsync([$"--Gis:Communes:Path={SharedData.Gis("amp-communes.geojson")}", $"--DataDirectory={_data}", .. storage]);
+
+    private async Task KillAndCheckAsync(string[] storage, Func<string, Task<List<string>>> column)
     {
         var photos = new[] { "graf1.png", "brick.png", "grass.png", "building.jpg" }.Select(TestPhotos.Shared).ToArray();
         var answered = new ConcurrentDictionary<string, TriageResponse>(StringComparer.Ordinal);
         var sent = new ConcurrentBag<string>();
-        var server = await StartAsync();
+        var server = await StartAsync(storage);
         using var enough = new CancellationTokenSource();
 
         async Task CallerAsync(int caller)
@@ -59,24 +69,24 @@ public sealed class CrashEndToEndTests : IDisposable
         await server.DisposeAsync();
         await Task.WhenAll(callers);
 
-        await using var restarted = await StartAsync();
+        await using var restarted = await StartAsync(storage);
         foreach (var (id, response) in answered)
         {
             var stored = await restarted.Client.GetReportAsync(new GetReportRequest { ReportId = id });
             Assert.Equal(response, stored);
         }
 
-        var ids = Column("SELECT report_id FROM reports");
+        var ids = await column("SELECT report_id FROM reports");
         Assert.Superset(answered.Keys.ToHashSet(StringComparer.Ordinal), ids.ToHashSet(StringComparer.Ordinal));
         Assert.Subset(sent.ToHashSet(StringComparer.Ordinal), ids.ToHashSet(StringComparer.Ordinal));
         Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
         // Whole or absent: every stored report has exactly one decision and one queue item, and nothing else exists.
-        Assert.Equal(ids.Order(StringComparer.Ordinal), Column("SELECT report_id FROM decisions").Order(StringComparer.Ordinal));
-        Assert.Equal(ids.Order(StringComparer.Ordinal), Column("SELECT report_id FROM queue_items").Order(StringComparer.Ordinal));
-        Assert.Equal(ids.Order(StringComparer.Ordinal), Column("SELECT report_id FROM audit").Order(StringComparer.Ordinal));
+        Assert.Equal(ids.Order(StringComparer.Ordinal), (await column("SELECT report_id FROM decisions")).Order(StringComparer.Ordinal));
+        Assert.Equal(ids.Order(StringComparer.Ordinal), (await column("SELECT report_id FROM queue_items")).Order(StringComparer.Ordinal));
+        Assert.Equal(ids.Order(StringComparer.Ordinal), (await column("SELECT report_id FROM audit")).Order(StringComparer.Ordinal));
     }
 
-    private List<string> Column(string sql)
+    private List<string> SqliteColumn(string sql)
     {
         using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "fidamia.db")};Mode=ReadOnly;Pooling=False");
         connection.Open();

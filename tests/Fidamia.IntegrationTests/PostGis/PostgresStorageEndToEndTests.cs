@@ -14,7 +14,7 @@ public sealed class PostgresStorageEndToEndTests
     [PostGisSharedDataFact]
     public async Task TwoInstancesOnOneDatabase_WhatOneTriagedTheOtherFindsAnswersAgainAndLeases()
     {
-        await using var schema = await Schema.CreateAsync();
+        await using var schema = await PostgresTestSchema.CreateAsync();
         string[] settings = [
             $"--Gis:Communes:Path={SharedData.Gis("amp-communes.geojson")}",
             "--Storage:Provider=postgres",
@@ -66,37 +66,5 @@ public sealed class PostgresStorageEndToEndTests
         Assert.NotEqual(0, exitCode);
         Assert.Contains($"the PostgreSQL database {wrong.Database} on {wrong.Host}:{wrong.Port} cannot be used", output, StringComparison.Ordinal);
         Assert.DoesNotContain(password, output, StringComparison.Ordinal);
-    }
-
-    private sealed class Schema : IAsyncDisposable
-    {
-        private readonly string _name = $"test_{Guid.NewGuid():N}";
-
-        public string ConnectionString => new NpgsqlConnectionStringBuilder(PostGisServer.Require()) { SearchPath = _name }.ConnectionString;
-
-        public static async Task<Schema> CreateAsync()
-        {
-            var schema = new Schema();
-            await ExecuteAsync(PostGisServer.Require(), $"CREATE SCHEMA {schema._name}");
-            return schema;
-        }
-
-        public async Task<object?> ScalarAsync(string sql)
-        {
-            await using var connection = new NpgsqlConnection(ConnectionString);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand(sql, connection);
-            return await command.ExecuteScalarAsync();
-        }
-
-        public async ValueTask DisposeAsync() => await ExecuteAsync(PostGisServer.Require(), $"DROP SCHEMA IF EXISTS {_name} CASCADE");
-
-        private static async Task ExecuteAsync(string connectionString, string sql)
-        {
-            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand(sql, connection);
-            await command.ExecuteNonQueryAsync();
-        }
     }
 }
