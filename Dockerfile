@@ -7,18 +7,26 @@ ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0
 FROM ${SDK_IMAGE} AS build
 WORKDIR /src
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-# Restore first, from the project files only, so the package layer is cached across code changes.
+# Restore first, from the project files only, so the package layer is cached across code changes. That layer
+# needs every project the server references, transitively, and every file they import: publish --no-restore
+# fails with NETSDK1004 on any left out (tests/Fidamia.UnitTests/Server/DockerfileTests.cs checks the list).
 COPY Directory.Build.props Directory.Packages.props global.json ./
 COPY models/models.targets models/
 COPY src/Fidamia.Core/Fidamia.Core.csproj src/Fidamia.Core/
 COPY src/Fidamia.Imaging/Fidamia.Imaging.csproj src/Fidamia.Imaging/
 COPY src/Fidamia.Inference/Fidamia.Inference.csproj src/Fidamia.Inference/
 COPY src/Fidamia.Gis/Fidamia.Gis.csproj src/Fidamia.Gis/
+COPY src/Fidamia.Routing/Fidamia.Routing.csproj src/Fidamia.Routing/
+COPY src/Fidamia.Storage/Fidamia.Storage.csproj src/Fidamia.Storage/
+COPY src/Fidamia.Storage.Postgres/Fidamia.Storage.Postgres.csproj src/Fidamia.Storage.Postgres/
 COPY src/Fidamia.Server/Fidamia.Server.csproj src/Fidamia.Server/
-RUN dotnet restore src/Fidamia.Server/Fidamia.Server.csproj -r linux-x64
+# No build servers (MSBuild nodes, the compiler server): a builder that runs steps without a container
+# of their own (buildah --isolation chroot) would leave them running for 15 minutes after the step.
+RUN dotnet restore src/Fidamia.Server/Fidamia.Server.csproj -r linux-x64 --disable-build-servers
 COPY . .
 # A RuntimeIdentifier keeps only Linux x64's native ONNX Runtime (48 MB instead of 243 MB).
-RUN dotnet publish src/Fidamia.Server/Fidamia.Server.csproj -c Release -r linux-x64 --self-contained false --no-restore -o /app
+RUN dotnet publish src/Fidamia.Server/Fidamia.Server.csproj -c Release -r linux-x64 --self-contained false --no-restore \
+    --disable-build-servers -o /app
 
 FROM ${RUNTIME_IMAGE} AS runtime
 WORKDIR /app
