@@ -124,24 +124,17 @@ public sealed class PostgresReportStore(PostgresDatabase database) : IReportStor
         }
 
         var details = DecisionDetails.Deserialize(row.GetString(i + 10));
-        var decision = new DecisionRecord
-        {
-            Source = Enum.Parse<DecisionSource>(row.GetString(i)),
-            Actor = row.GetString(i + 1),
-            At = row.GetFieldValue<DateTimeOffset>(i + 2),
-            Status = Enum.Parse<TriageStatus>(row.GetString(i + 3)),
-            LabelCode = Nullable<string>(row, i + 4),
-            Confidence = row.GetDouble(i + 5),
-            QueueId = row.GetString(i + 6),
-            Rule = Nullable<string>(row, i + 7),
-            ModelName = row.GetString(i + 8),
-            ModelVersion = row.GetString(i + 9),
-            QueueName = details.QueueName,
-            Candidates = details.Candidates,
-            Context = details.Context,
-            DeclaredToExifDistanceM = details.DeclaredToExifDistanceM,
-            Explanation = details.Explanation,
-        };
+        var decision = details.ToRecord(
+            Enum.Parse<DecisionSource>(row.GetString(i)),
+            row.GetString(i + 1),
+            row.GetFieldValue<DateTimeOffset>(i + 2),
+            Enum.Parse<TriageStatus>(row.GetString(i + 3)),
+            Nullable<string>(row, i + 4),
+            row.GetDouble(i + 5),
+            row.GetString(i + 6),
+            Nullable<string>(row, i + 7),
+            row.GetString(i + 8),
+            row.GetString(i + 9));
         return new StoredReport(report, decision);
     }
 

@@ -174,24 +174,17 @@ public sealed class SqliteReportStore : IReportStore
             }
 
             var details = DecisionDetails.Deserialize(row.GetString(10));
-            var decision = new DecisionRecord
-            {
-                Source = Enum.Parse<DecisionSource>(row.GetString(0)),
-                Actor = row.GetString(1),
-                At = ParseTime(row.GetString(2)),
-                Status = Enum.Parse<TriageStatus>(row.GetString(3)),
-                LabelCode = row.IsDBNull(4) ? null : row.GetString(4),
-                Confidence = row.GetDouble(5),
-                QueueId = row.GetString(6),
-                Rule = row.IsDBNull(7) ? null : row.GetString(7),
-                ModelName = row.GetString(8),
-                ModelVersion = row.GetString(9),
-                QueueName = details.QueueName,
-                Candidates = details.Candidates,
-                Context = details.Context,
-                DeclaredToExifDistanceM = details.DeclaredToExifDistanceM,
-                Explanation = details.Explanation,
-            };
+            var decision = details.ToRecord(
+                Enum.Parse<DecisionSource>(row.GetString(0)),
+                row.GetString(1),
+                ParseTime(row.GetString(2)),
+                Enum.Parse<TriageStatus>(row.GetString(3)),
+                row.IsDBNull(4) ? null : row.GetString(4),
+                row.GetDouble(5),
+                row.GetString(6),
+                row.IsDBNull(7) ? null : row.GetString(7),
+                row.GetString(8),
+                row.GetString(9));
             return new StoredReport(report, decision);
         }
     }
