@@ -10,6 +10,8 @@
 # Environment:
 #   FIDAMIA_SHARED_DATA                  the shared data folder, as for the tests (default: ../shared/data)
 #   FIDAMIA_CONTAINER_REMAKE_STANDINS=1  remake the base image stand-ins even when the cached ones match
+#   FIDAMIA_CONTAINER_STORAGE            buildah's storage folder (default: buildah's own,
+#                                        /var/lib/containers/storage); a build needs some 30 GB there
 #
 # The stand-ins, a debootstrap Debian (this machine's suite and mirror) plus this machine's .NET, are
 # cached in buildah's storage under a key of everything they are made from, so only the first run on a
@@ -21,11 +23,14 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
 
 image=localhost/fidamia:ci
-build_stage_image=localhost/fidamia-build:ci
+restore_image=localhost/fidamia-restore:ci
 sdk_standin=localhost/fidamia-sdk-standin
 runtime_standin=localhost/fidamia-runtime-standin
 key_label=fidamia.standin.key
 start_timeout_s=120
+# Disk a build takes besides its cache, at its peak (measured): vfs copies the whole tree for every step's
+# image and for every step's working container, all of which live until the build ends.
+build_space_gb=30
 stop_timeout_s=30
 # The photo is taken in Cassis, a commune only the real layer has (the demo layer has six coarse territories).
 photo_lat=43.2147
@@ -44,7 +49,11 @@ last_error=
 trap 'last_error="line $LINENO: $BASH_COMMAND"' ERR
 # One storage driver everywhere: a store is tied to the driver that created it, and vfs needs no
 # kernel support (overlay mounts are not allowed everywhere this runs).
-bah() { buildah --storage-driver vfs "$@"; }
+storage=()
+if [ -n "${FIDAMIA_CONTAINER_STORAGE:-}" ]; then
+    storage=(--root "$FIDAMIA_CONTAINER_STORAGE" --runroot "$FIDAMIA_CONTAINER_STORAGE.run")
+fi
+bah() { buildah --storage-driver vfs "${storage[@]}" "$@"; }
 # A command in a stand-in's root, with a PATH of its own (dpkg looks for ldconfig there).
 in_root() {
     local root=$1
@@ -81,7 +90,8 @@ if [ ! -f "$communes_layer" ] || [ ! -f "$photo" ]; then
 fi
 shared=$(cd "$shared" && pwd)
 
-# One run at a time on a machine: runs share buildah's storage, the containers' names and the prune.
+# One run at a time on a machine, whatever their storage: a run shares its storage, the containers' names
+# and the prune with the others there, and the disk with all (two builds at once would need twice the space).
 # Children that may outlive the script (MSBuild nodes, the server) get the lock's descriptor closed (9>&-).
 mkdir -p /run/lock
 exec 9>/run/lock/fidamia-container.lock
@@ -176,6 +186,20 @@ make_standin() {
     local env=(--env DOTNET_RUNNING_IN_CONTAINER=true)
     if [ "$kind" = sdk ]; then
         cp -a "$dotnet_root/." "$mount/usr/share/dotnet/"
+        # vfs copies the whole tree at every build step, and a build holds some 30 copies at its peak: the SDK
+        # stand-in leaves out what building the image never runs (F#, the bundled tools such as dotnet-watch
+        # and dotnet-format, templates, the .NET Framework test host, translations), a third of its size.
+        rm -rf "$mount"/usr/share/dotnet/sdk/*/FSharp "$mount"/usr/share/dotnet/sdk/*/DotnetTools \
+            "$mount"/usr/share/dotnet/sdk/*/TestHostNetFramework "$mount/usr/share/dotnet/templates"
+        # Translations are folders named after a culture holding only satellite assemblies (codestyle/cs is C#).
+        local folder
+        while IFS= read -r -d '' folder; do
+            if [ -z "$(find "$folder" -type f ! -name '*.resources.dll' -print -quit)" ]; then
+                rm -rf "$folder"
+            fi
+        done < <(find "$mount/usr/share/dotnet/sdk" -type d \( -name cs -o -name de -o -name es -o -name fr \
+            -o -name it -o -name ja -o -name ko -o -name pl -o -name pt-BR -o -name ru -o -name tr -o -name zh-Hans \
+            -o -name zh-Hant \) -prune -print0)
         if [ -n "$(ls -A /usr/local/share/ca-certificates 2>/dev/null)" ]; then
             cp -a /usr/local/share/ca-certificates/. "$mount/usr/local/share/ca-certificates/"
             in_root "$mount" update-ca-certificates >"$work/ca.log" 2>&1 || {
@@ -226,9 +250,10 @@ make_standins() {
         tail -n 30 "$work/debootstrap.log" >&2
         fail "debootstrap $suite $mirror failed (its log's end is above)"
     }
-    # Package caches and documentation are no use in a base image, and vfs copies every byte at each layer.
+    # Package caches, documentation and translations are no use in a base image, and vfs copies every byte
+    # at each layer.
     rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* \
-        "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/*
+        "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/locale/*
     make_standin "$sdk_standin" sdk "$rootfs"
     make_standin "$runtime_standin" runtime "$rootfs"
     rm -rf "$rootfs"
@@ -259,6 +284,20 @@ fi
 say "$standins ($sdk_standin, $runtime_standin; key $standin_key)"
 
 # --- Build -------------------------------------------------------------------------------------------
+prune() {
+    bah rmi --prune >/dev/null 2>"$work/prune.err" ||
+        say "warning: buildah rmi --prune failed, earlier builds' layers stay: $(cat "$work/prune.err")"
+}
+# What failed or interrupted builds left first: with vfs, disk space is what a build runs out of. The
+# build stage's name of an earlier version of this script would keep 9 GB of it.
+bah rmi localhost/fidamia-build:ci >/dev/null 2>&1 || true
+prune
+storage_root=${FIDAMIA_CONTAINER_STORAGE:-/var/lib/containers/storage}
+mkdir -p "$storage_root"
+available_gb=$(($(df -Pk "$storage_root" | awk 'NR == 2 { print $4 }') / 1024 / 1024))
+if [ "$available_gb" -lt "$build_space_gb" ]; then
+    say "warning: $available_gb GB free for buildah's storage; a build may need about $build_space_gb GB more than its cache"
+fi
 say "building $image from $repo/Dockerfile"
 build_started=$(date +%s)
 # Base images are never pulled: no registry is reachable here, and the stand-ins are local.
@@ -267,22 +306,22 @@ bah bud --layers --force-rm --pull=never --isolation chroot \
     --build-arg "SDK_IMAGE=$sdk_standin" --build-arg "RUNTIME_IMAGE=$runtime_standin" \
     -t "$image" . >"$work/build.log" 2>&1 9>&- || {
     tail -n 80 "$work/build.log" >&2
+    if grep -q "no space left on device" "$work/build.log"; then
+        fail "buildah bud ran out of disk: with vfs a build needs about $build_space_gb GB free besides its cache"
+    fi
     fail "buildah bud failed (the end of its log is above)"
 }
 build_s=$(($(date +%s) - build_started))
 # Whether the package layer came from the cache: the restore RUN step followed by "Using cache".
 restore=$(awk '/STEP [0-9]+\/[0-9]+: RUN dotnet restore/ { step = 1; next } step { print (/Using cache/ ? "restore cached" : "restore run"); exit }' "$work/build.log")
-# The cache of the next build is the intermediate images of this one. Naming the build stage's last image
-# keeps it and the layers below it (restore's included) from the prune, which drops what earlier builds
-# left: with vfs every layer is a full copy of the tree, gigabytes each.
-build_stage_top=$(awk '
-    /^\[[0-9]+\/[0-9]+\] STEP / { stage = substr($1, 2, index($1, "/") - 2) }
-    /STEP [0-9]+\/[0-9]+: RUN dotnet restore/ { restore_stage = stage }
-    /^--> [0-9a-f]+$/ { last[stage] = $2 }
-    END { if (restore_stage != "") print last[restore_stage] }' "$work/build.log")
-[ -n "$build_stage_top" ] || fail "cannot find the build stage's image in buildah's log (the restore RUN step is gone?)"
-bah tag "$build_stage_top" "$build_stage_image"
-bah rmi --prune >/dev/null 2>"$work/prune.err" || say "warning: buildah rmi --prune failed, earlier builds' layers stay: $(cat "$work/prune.err")"
+# The next build's cache is this one's intermediate images, and with vfs every one of them is a full copy
+# of the tree (3 GB once the packages are restored). Only the restore step's image is named, which keeps it
+# and the steps below it; the prune drops the rest (the source and publish steps, which the next change
+# redoes anyway, and what earlier builds left).
+restore_step=$(awk '/STEP [0-9]+\/[0-9]+: RUN dotnet restore/ { step = 1; next } step && /^--> [0-9a-f]+$/ { print $2; exit }' "$work/build.log")
+[ -n "$restore_step" ] || fail "cannot find the restore step's image in buildah's log (is the restore RUN gone?)"
+bah tag "$restore_step" "$restore_image"
+prune
 image_size=$(bah images --format '{{.Size}}' "$image" | sed -n 1p)
 say "built in ${build_s} s (${restore:-restore step not found}), image $image_size"
 
@@ -375,7 +414,7 @@ say "running ${entrypoint[*]} as ${image_user:-root} on 127.0.0.1:$port"
 run_started=$(date +%s)
 # buildah run takes the image's user, working folder and environment; chroot isolation shares this
 # machine's network, so the loopback port is reachable from here. Not through bah: $! is buildah itself.
-buildah --storage-driver vfs run --isolation chroot \
+buildah --storage-driver vfs "${storage[@]}" run --isolation chroot \
     -v "$work/data:/var/lib/fidamia" \
     -v "$shared/gis:/layers:ro" \
     -v "$work/rules:/rules:ro" \
