@@ -15,7 +15,8 @@ public sealed class FilePhotoArchive(string root, IPhotoMetadataStripper strippe
 
     public async Task<string> KeepAsync(ReadOnlyMemory<byte> photo, CancellationToken cancellationToken)
     {
-        var output = new ArrayBufferWriter<byte>(photo.Length);
+        // A photo is up to 20 MB: its stripped copy goes in a pooled buffer, not a new large object per report.
+        using var output = new PooledBufferWriter(photo.Length);
         stripper.Strip(photo.Span, output);
         var stripped = output.WrittenMemory;
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(stripped.Span));
@@ -48,4 +49,41 @@ public sealed class FilePhotoArchive(string root, IPhotoMetadataStripper strippe
 
     /// <summary>Where the photo with this SHA-256 (hex) is, whether or not it is there.</summary>
     public string PathOf(string sha256) => Path.Combine(Root, sha256[..2], sha256 + ".bin");
+}
+
+/// <summary>An <see cref="IBufferWriter{T}"/> over one array rented for a known upper bound (the stripper never grows).</summary>
+internal sealed class PooledBufferWriter(int capacity) : IBufferWriter<byte>, IDisposable
+{
+    private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 1));
+    private int _written;
+
+    public ReadOnlyMemory<byte> WrittenMemory => Buffer.AsMemory(0, _written);
+
+    private byte[] Buffer => _buffer ?? throw new ObjectDisposedException(nameof(PooledBufferWriter));
+
+    public void Advance(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, Buffer.Length - _written);
+        _written += count;
+    }
+
+    public Memory<byte> GetMemory(int sizeHint = 0) => Buffer.AsMemory(_written, Room(sizeHint));
+
+    public Span<byte> GetSpan(int sizeHint = 0) => Buffer.AsSpan(_written, Room(sizeHint));
+
+    public void Dispose()
+    {
+        if (_buffer is { } buffer)
+        {
+            _buffer = null;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private int Room(int sizeHint)
+    {
+        var room = Buffer.Length - _written;
+        return sizeHint <= room ? room : throw new InvalidOperationException($"the buffer holds {room} more bytes, not {sizeHint}");
+    }
 }
