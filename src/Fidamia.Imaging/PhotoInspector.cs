@@ -123,7 +123,8 @@ internal static class PhotoInspector
             swaps ? info.Width : info.Height,
             format.Name(),
             ExifMetadata.ReadLocation(exif),
-            ExifMetadata.ReadTakenAt(exif));
+            ExifMetadata.ReadTakenAt(exif),
+            orientation);
         return new PhotoInspection(format, info.Width, info.Height, orientation, metadata);
     }
 

@@ -123,7 +123,7 @@ public sealed class PostgresQueueStore(PostgresDatabase database, IOptions<Queue
                 count(*) FILTER (WHERE {waiting}),
                 count(*) FILTER (WHERE state = 'leased' AND lease_expires_at > now()),
                 count(*) FILTER (WHERE state = 'dead'),
-                min(created_at) FILTER (WHERE {waiting})
+                greatest(extract(epoch FROM now() - min(created_at) FILTER (WHERE {waiting})), 0)::float8
             FROM queue_items GROUP BY queue_id ORDER BY queue_id
             """);
         await using var row = await command.ExecuteReaderAsync(cancellationToken);
@@ -132,7 +132,7 @@ public sealed class PostgresQueueStore(PostgresDatabase database, IOptions<Queue
         {
             stats.Add(new QueueStats(
                 row.GetString(0), row.GetInt64(1), row.GetInt64(2), row.GetInt64(3),
-                row.IsDBNull(4) ? null : row.GetFieldValue<DateTimeOffset>(4)));
+                row.IsDBNull(4) ? null : TimeSpan.FromSeconds(row.GetDouble(4))));
         }
 
         return stats;

@@ -17,6 +17,7 @@ public sealed class PostgresReportStore(PostgresDatabase database) : IReportStor
     internal const string ReportColumns = """
         r.fingerprint, r.received_at, r.lat, r.lon, r.accuracy_m, r.declared_category, r.description, r.channel, r.reported_at,
         r.photo_sha256, r.photo_format, r.photo_width, r.photo_height, r.exif_lat, r.exif_lon, r.taken_at,
+        r.photo_orientation, r.photo_deleted_at,
         d.source, d.actor, d.at, d.status, d.label_code, d.confidence, d.queue_id, d.rule, d.model_name, d.model_version, d.details
         """;
 
@@ -38,16 +39,17 @@ public sealed class PostgresReportStore(PostgresDatabase database) : IReportStor
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var insert = Command(connection, transaction, """
             INSERT INTO reports (report_id, fingerprint, received_at, lat, lon, accuracy_m, declared_category, description, channel,
-                reported_at, photo_sha256, photo_format, photo_width, photo_height, exif_lat, exif_lon, taken_at)
+                reported_at, photo_sha256, photo_format, photo_width, photo_height, exif_lat, exif_lon, taken_at, photo_orientation)
             VALUES (@id, @fingerprint, @received, @lat, @lon, @accuracy, @declared, @description, @channel,
-                @reported, @sha, @format, @width, @height, @exifLat, @exifLon, @taken)
+                @reported, @sha, @format, @width, @height, @exifLat, @exifLon, @taken, @orientation)
             ON CONFLICT (report_id) DO NOTHING
             """,
             ("id", report.ReportId), ("fingerprint", report.Fingerprint), ("received", Utc(report.ReceivedAt)),
             ("lat", report.Lat), ("lon", report.Lon), ("accuracy", report.AccuracyM), ("declared", report.DeclaredCategory),
             ("description", report.Description), ("channel", (int)report.Channel), ("reported", Utc(report.ReportedAt)),
             ("sha", report.PhotoSha256), ("format", report.PhotoFormat), ("width", report.PhotoWidth), ("height", report.PhotoHeight),
-            ("exifLat", report.ExifLat), ("exifLon", report.ExifLon), ("taken", Utc(report.TakenAt))))
+            ("exifLat", report.ExifLat), ("exifLon", report.ExifLon), ("taken", Utc(report.TakenAt)),
+            ("orientation", report.PhotoOrientation)))
         {
             if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
@@ -83,6 +85,42 @@ public sealed class PostgresReportStore(PostgresDatabase database) : IReportStor
         return null;
     }
 
+    public async Task<IReadOnlyList<string>> FindExpiredPhotosAsync(DateTimeOffset cutoff, int max, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT DISTINCT r.photo_sha256 FROM reports r
+            WHERE r.photo_deleted_at IS NULL AND r.received_at < @cutoff
+              AND NOT EXISTS (SELECT 1 FROM reports n WHERE n.photo_sha256 = r.photo_sha256 AND n.received_at >= @cutoff)
+            LIMIT @max
+            """, ("cutoff", Utc(cutoff)), ("max", max));
+        await using var rows = await command.ExecuteReaderAsync(cancellationToken);
+        var photos = new List<string>();
+        while (await rows.ReadAsync(cancellationToken))
+        {
+            photos.Add(rows.GetString(0));
+        }
+
+        return photos;
+    }
+
+    public async Task<int> MarkPhotoDeletedAsync(string photoSha256, DateTimeOffset cutoff, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            WITH marked AS (
+                UPDATE reports SET photo_deleted_at = @at
+                WHERE photo_sha256 = @sha AND photo_deleted_at IS NULL AND received_at < @cutoff
+                RETURNING report_id
+            ), audited AS (
+                INSERT INTO audit (report_id, at, actor, action, details)
+                SELECT report_id, @at, 'retention', 'photo_deleted', @sha FROM marked
+            )
+            SELECT count(*) FROM marked
+            """, ("at", Utc(at)), ("sha", photoSha256), ("cutoff", Utc(cutoff)));
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     internal static async Task<StoredReport?> FindAsync(NpgsqlConnection connection, string reportId, CancellationToken cancellationToken)
     {
         await using var command = Command(connection, null, $"""
@@ -115,9 +153,11 @@ public sealed class PostgresReportStore(PostgresDatabase database) : IReportStor
             ExifLat = NullableValue<double>(row, i + 13),
             ExifLon = NullableValue<double>(row, i + 14),
             TakenAt = NullableValue<DateTimeOffset>(row, i + 15),
+            PhotoOrientation = row.GetInt32(i + 16),
+            PhotoDeletedAt = NullableValue<DateTimeOffset>(row, i + 17),
         };
 
-        i += 16;
+        i += 18;
         if (row.IsDBNull(i))
         {
             throw new StorageException($"Storage: report '{reportId}' has no decision");

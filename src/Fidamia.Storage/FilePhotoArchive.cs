@@ -7,10 +7,15 @@ namespace Fidamia.Storage;
 /// <summary>
 /// Photos on disk, content-addressed: <c>ab/abcdef....bin</c> by the SHA-256 of the stripped bytes, so a photo sent with
 /// several reports is kept once. Written to a temporary file and renamed, so a crash never leaves half a photo under
-/// its name.
+/// its name. A file's write time is when it was last kept (written, or sent again), which retention reads.
 /// </summary>
-public sealed class FilePhotoArchive(string root, IPhotoMetadataStripper stripper) : IPhotoArchive
+public sealed class FilePhotoArchive(string root, IPhotoMetadataStripper stripper, TimeProvider clock) : IPhotoArchive
 {
+    public FilePhotoArchive(string root, IPhotoMetadataStripper stripper)
+        : this(root, stripper, TimeProvider.System)
+    {
+    }
+
     public string Root { get; } = Path.GetFullPath(root);
 
     public async Task<string> KeepAsync(ReadOnlyMemory<byte> photo, CancellationToken cancellationToken)
@@ -23,7 +28,16 @@ public sealed class FilePhotoArchive(string root, IPhotoMetadataStripper strippe
         var path = PathOf(sha256);
         if (File.Exists(path))
         {
-            return sha256;
+            try
+            {
+                // Kept again now: retention running at this moment leaves it for the report about to be stored.
+                File.SetLastWriteTimeUtc(path, clock.GetUtcNow().UtcDateTime);
+                return sha256;
+            }
+            catch (FileNotFoundException)
+            {
+                // Deleted by retention in between: written again below.
+            }
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -37,6 +51,7 @@ public sealed class FilePhotoArchive(string root, IPhotoMetadataStripper strippe
                 file.Flush(flushToDisk: true);
             }
 
+            File.SetLastWriteTimeUtc(temporary, clock.GetUtcNow().UtcDateTime);
             File.Move(temporary, path, overwrite: true);
         }
         finally
@@ -47,8 +62,29 @@ public sealed class FilePhotoArchive(string root, IPhotoMetadataStripper strippe
         return sha256;
     }
 
+    public bool Delete(string photoSha256, DateTimeOffset keptSince)
+    {
+        var path = PathOf(photoSha256);
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            return true;
+        }
+
+        if (info.LastWriteTimeUtc >= keptSince.UtcDateTime)
+        {
+            return false;
+        }
+
+        info.Delete();
+        return true;
+    }
+
     /// <summary>Where the photo with this SHA-256 (hex) is, whether or not it is there.</summary>
-    public string PathOf(string sha256) => Path.Combine(Root, sha256[..2], sha256 + ".bin");
+    public string PathOf(string sha256) =>
+        sha256.Length == 64 && sha256.All(char.IsAsciiHexDigitLower)
+            ? Path.Combine(Root, sha256[..2], sha256 + ".bin")
+            : throw new ArgumentException("not a lower-case hex SHA-256", nameof(sha256));
 }
 
 /// <summary>An <see cref="IBufferWriter{T}"/> over one array rented for a known upper bound (the stripper never grows).</summary>

@@ -51,8 +51,10 @@ public static class StorageHostingExtensions
         {
             var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
             var root = string.IsNullOrEmpty(options.PhotosPath) ? sp.GetRequiredService<DataDirectory>().Combine("photos") : options.PhotosPath;
-            return new FilePhotoArchive(root, sp.GetRequiredService<IPhotoMetadataStripper>());
+            return new FilePhotoArchive(root, sp.GetRequiredService<IPhotoMetadataStripper>(), sp.GetRequiredService<TimeProvider>());
         });
+        services.AddSingleton<PhotoRetention>();
+        services.AddHostedService<PhotoRetentionService>();
         return builder;
     }
 

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Fidamia.Storage;
 
 /// <summary>Which database keeps the reports.</summary>
@@ -24,4 +26,15 @@ public sealed class StorageOptions
 
     /// <summary>Where photos are kept (default <c>DataDirectory/photos</c>).</summary>
     public string? PhotosPath { get; set; }
+
+    /// <summary>
+    /// Photos are deleted this many days after the newest report that sent them; the reports and their decisions stay.
+    /// Unset: photos are kept.
+    /// </summary>
+    [Range(1, 36_500)]
+    public int? PhotoRetentionDays { get; set; }
+
+    /// <summary>How often retention looks for photos past their time (it also runs at start).</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan PhotoRetentionSweepInterval { get; set; } = TimeSpan.FromHours(1);
 }

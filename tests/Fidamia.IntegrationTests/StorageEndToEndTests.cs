@@ -18,8 +18,8 @@ public sealed class StorageEndToEndTests : IDisposable
         Directory.Delete(_data, recursive: true);
     }
 
-    private Task<ServerProcess> StartAsync() =>
-        ServerProcess.StartAsync($"--Gis:Communes:Path={SharedData.Gis("amp-communes.geojson")}", $"--DataDirectory={_data}");
+    private Task<ServerProcess> StartAsync(params string[] settings) =>
+        ServerProcess.StartAsync([$"--Gis:Communes:Path={SharedData.Gis("amp-communes.geojson")}", $"--DataDirectory={_data}", .. settings]);
 
     [SharedDataFact]
     public async Task Triage_ThenRestart_GetReportAndARetryAnswerFromTheStoreAndAnotherReportUnderTheIdConflicts()
@@ -70,6 +70,51 @@ public sealed class StorageEndToEndTests : IDisposable
         Assert.NotNull(info);
         Assert.Null(info.Metadata.ExifProfile);
         Assert.NotNull(Scalar("SELECT exif_lat FROM reports LIMIT 1"));
+    }
+
+    [SharedDataFact]
+    public async Task Retention_DeletesThePhotosOfOldReportsAtStart_AndTheyAreStillFollowed()
+    {
+        var old = Requests.Report(TestPhotos.Shared("leuvenA.jpg"));
+        var recent = Requests.Report(TestPhotos.Shared("building.jpg"));
+        TriageResponse answered;
+        await using (var server = await StartAsync())
+        {
+            answered = await server.Client.TriageAsync(old);
+            await server.Client.TriageAsync(recent);
+        }
+
+        // The first report and its photo were received 40 days ago, as far as the database and the folder know.
+        var fortyDaysAgo = DateTimeOffset.UtcNow.AddDays(-40);
+        Execute($"UPDATE reports SET received_at = '{fortyDaysAgo:O}' WHERE report_id = '{old.ReportId}'");
+        var oldPhoto = PhotoFile(old.ReportId);
+        var recentPhoto = PhotoFile(recent.ReportId);
+        File.SetLastWriteTimeUtc(oldPhoto, fortyDaysAgo.UtcDateTime);
+
+        await using var restarted = await StartAsync("--Storage:PhotoRetentionDays=30");
+        var gone = SpinWait.SpinUntil(() => !File.Exists(oldPhoto), TimeSpan.FromSeconds(30));
+        var followed = await restarted.Client.GetReportAsync(new GetReportRequest { ReportId = old.ReportId });
+
+        Assert.True(gone, "the sweep at start deletes the photo of the 40-day-old report");
+        Assert.True(File.Exists(recentPhoto));
+        Assert.Equal(answered, followed);
+        Assert.NotNull(Scalar($"SELECT photo_deleted_at FROM reports WHERE report_id = '{old.ReportId}'"));
+        Assert.Equal(1L, Scalar($"SELECT COUNT(*) FROM audit WHERE report_id = '{old.ReportId}' AND action = 'photo_deleted'"));
+    }
+
+    private string PhotoFile(string reportId)
+    {
+        var sha = (string)Scalar($"SELECT photo_sha256 FROM reports WHERE report_id = '{reportId}'")!;
+        return Path.Combine(_data, "photos", sha[..2], sha + ".bin");
+    }
+
+    private void Execute(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "fidamia.db")};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 
     private object? Scalar(string sql)

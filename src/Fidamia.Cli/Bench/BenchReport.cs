@@ -89,6 +89,11 @@ internal sealed record BenchReport
     [JsonPropertyName("levels")]
     public required IReadOnlyList<LevelResult> Levels { get; init; }
 
+    /// <summary>With <c>--compare-store</c>: the same levels without the store, and the throughput ratios.</summary>
+    [JsonPropertyName("store_comparison")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public StoreComparison? StoreComparison { get; init; }
+
     [JsonIgnore]
     public long TotalOk => Levels.Sum(l => l.Ok);
 
@@ -152,6 +157,11 @@ internal sealed record BenchReport
         if (Levels.LastOrDefault(l => l.HwmMb is not null) is { HwmMb: { } hwm })
         {
             text.AppendLine(Invariant($"peak resident memory (VmHWM) at the end: {hwm:0.0} MB"));
+        }
+
+        if (StoreComparison is { } comparison)
+        {
+            text.AppendLine(comparison.ToTable());
         }
 
         return text.ToString().TrimEnd();

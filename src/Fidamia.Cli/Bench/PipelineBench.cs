@@ -27,8 +27,13 @@ internal static class PipelineBench
     {
         var options = new BenchOptions(defaultLevels: "1,2,4,8");
         var config = new Option<FileInfo?>("--config") { Description = "A settings file (e.g. the service's appsettings.json)" };
+        var compare = new Option<bool>("--compare-store")
+        {
+            Description = "Also run every level with reports kept nowhere, alternating with the configured store, and print throughput with / without",
+        };
+        var rounds = new Option<string>("--rounds") { Description = "With --compare-store: rounds of (without, with) in alternating order", DefaultValueFactory = _ => "2" };
         var command = new Command("pipeline", "Run the triage pipeline in-process from N concurrent callers (settings as --Key=value after the options)");
-        foreach (var option in options.All.Append(config))
+        foreach (var option in options.All.Append(config).Append(compare).Append(rounds))
         {
             command.Options.Add(option);
         }
@@ -49,7 +54,13 @@ internal static class PipelineBench
                 return BenchCommand.ExitUsage;
             }
 
-            return await RunAsync(bench, result.GetValue(config), settings, cancellationToken);
+            if (!BenchArguments.TryParsePositiveInt(result.GetValue(rounds), out var roundCount) || roundCount > 20)
+            {
+                await Console.Error.WriteLineAsync($"error: --rounds must be an integer from 1 to 20, not '{result.GetValue(rounds)}'");
+                return BenchCommand.ExitUsage;
+            }
+
+            return await RunAsync(bench, result.GetValue(config), settings, result.GetValue(compare) ? roundCount : 0, cancellationToken);
         });
         return command;
     }
@@ -64,7 +75,8 @@ internal static class PipelineBench
         _ => "INTERNAL",
     };
 
-    private static async Task<int> RunAsync(BenchSettings bench, FileInfo? config, string[] settings, CancellationToken cancellationToken)
+    /// <param name="compareRounds">Rounds of the comparison with reports kept nowhere; 0 for none.</param>
+    private static async Task<int> RunAsync(BenchSettings bench, FileInfo? config, string[] settings, int compareRounds, CancellationToken cancellationToken)
     {
         var builder = LocalHost.CreateBuilder(config, settings);
         // A fresh state unless told otherwise: the bench must not teach, or read, a real prototype memory.
@@ -111,11 +123,15 @@ internal static class PipelineBench
 
             var location = new GeoPoint(bench.Lat, bench.Lon, 10);
             var runId = Guid.NewGuid().ToString("N")[..12];
-            async Task<string?> CallAsync(long sequence, CancellationToken token)
+            // The same stages, the same model and admission; only where reports are kept differs.
+            var unstored = compareRounds > 0
+                ? ActivatorUtilities.CreateInstance<TriagePipeline>(host.Services, new UnkeptReports(), new UnkeptPhotos())
+                : null;
+            async Task<string?> CallAsync(TriagePipeline target, long sequence, CancellationToken token)
             {
                 var report = new TriageReport
                 {
-                    ReportId = $"bench-{runId}-{sequence}",
+                    ReportId = $"bench-{runId}-{(ReferenceEquals(target, unstored) ? "u" : "s")}{sequence}",
                     Photo = bench.Photos[(int)(sequence % bench.Photos.Count)].Bytes,
                     Location = location,
                     Channel = bench.Channel,
@@ -123,7 +139,7 @@ internal static class PipelineBench
                 };
                 try
                 {
-                    await pipeline.TriageAsync(report, token);
+                    await target.TriageAsync(report, token);
                     return null;
                 }
                 catch (Exception ex)
@@ -133,9 +149,35 @@ internal static class PipelineBench
             }
 
             using var probe = ProcessProbe.TryOpen(Environment.ProcessId);
-            var levels = await new BenchRunner(bench.Plan, CallAsync, probe, BenchOptions.Progress).RunAsync(cancellationToken);
+            Task<IReadOnlyList<LevelResult>> Measure(TriagePipeline pipeline) =>
+                new BenchRunner(bench.Plan, (sequence, token) => CallAsync(pipeline, sequence, token), probe, BenchOptions.Progress).RunAsync(cancellationToken);
+
+            var levels = new List<LevelResult>();
+            var withoutStore = new List<LevelResult>();
+            if (unstored is null)
+            {
+                levels.AddRange(await Measure(pipeline));
+            }
+            else
+            {
+                // Alternating which goes first, so that a machine warming up or slowing down weighs on both alike.
+                for (var round = 0; round < compareRounds && !cancellationToken.IsCancellationRequested; round++)
+                {
+                    var order = round % 2 == 0 ? new[] { unstored, pipeline } : [pipeline, unstored];
+                    foreach (var variant in order)
+                    {
+                        (ReferenceEquals(variant, unstored) ? withoutStore : levels).AddRange(await Measure(variant));
+                    }
+                }
+            }
+
             await host.StopAsync(CancellationToken.None);
-            var report = BenchReport.Of("pipeline", null, bench, levels, cancellationToken.IsCancellationRequested);
+            var report = BenchReport.Of("pipeline", null, bench, levels, cancellationToken.IsCancellationRequested) with
+            {
+                StoreComparison = unstored is null ? null : StoreComparison.Of(
+                    host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value.Provider.ToString().ToLowerInvariant(),
+                    compareRounds, levels, withoutStore),
+            };
             return BenchOptions.Finish(report, bench.Json, cancellationToken);
         }
         finally

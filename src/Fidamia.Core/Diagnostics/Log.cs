@@ -36,4 +36,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1013, Level = LogLevel.Information, Message = "Report {ReportId} refused: the service is at capacity (retry after {RetryAfterMs} ms)")]
     public static partial void AtCapacity(ILogger logger, string reportId, double retryAfterMs);
+
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Information, Message = "Retention deleted {Photos} photos of reports older than {Days} days; their reports and decisions stay")]
+    public static partial void PhotosDeleted(ILogger logger, int photos, double days);
 }

@@ -8,7 +8,8 @@ namespace Fidamia.Core.Imaging;
 /// <param name="Format">jpeg, png or webp.</param>
 /// <param name="ExifLocation">EXIF GPS position, when the photo has one.</param>
 /// <param name="TakenAt">EXIF DateTimeOriginal, read as UTC since EXIF 2.2 carries no zone.</param>
-public sealed record PhotoMetadata(int Width, int Height, string Format, GeoPoint? ExifLocation, DateTimeOffset? TakenAt);
+/// <param name="Orientation">EXIF orientation 1-8 (1: display as stored), which a stripped copy of the photo no longer carries.</param>
+public sealed record PhotoMetadata(int Width, int Height, string Format, GeoPoint? ExifLocation, DateTimeOffset? TakenAt, int Orientation = 1);
 
 /// <summary>A decoded photo, ready to be written into a model's input tensor. Owns native or pooled pixels.</summary>
 public abstract class DecodedPhoto : IDisposable

@@ -45,10 +45,24 @@ public sealed class PhotoModelRunner : IDisposable
     /// <inheritdoc cref="IPhotoDecoder.Precheck"/>
     public Errors.FieldViolation? Precheck(ReadOnlySpan<byte> photo) => _decoder.Precheck(photo);
 
+    /// <summary>
+    /// Admits one photo, or throws <see cref="Errors.CapacityExceededException"/>. Callers that do other work for
+    /// the photo (hashing, lookups, storing) admit it first, so a refused call costs nothing; dispose the ticket when done.
+    /// </summary>
+    public PhotoAdmission.Ticket Admit() => _admission.Enter();
+
+    /// <summary>Admits the photo, then decodes it and runs the model.</summary>
     public async Task<(PhotoMetadata Photo, float[] Output)> RunAsync(ReadOnlyMemory<byte> photo, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        using var ticket = _admission.Enter();
+        using var ticket = Admit();
+        return await RunAsync(photo, ticket, cancellationToken);
+    }
+
+    /// <summary>Decodes an admitted photo and runs the model.</summary>
+    public async Task<(PhotoMetadata Photo, float[] Output)> RunAsync(ReadOnlyMemory<byte> photo, PhotoAdmission.Ticket ticket, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
         var spec = _model.Descriptor.Input;
         var output = new float[_model.Descriptor.OutputLength];
         var buffer = ArrayPool<float>.Shared.Rent(spec.Length);

@@ -12,6 +12,7 @@ using Fidamia.Core.Location;
 using Fidamia.Core.Models;
 using Fidamia.Core.Reports;
 using Fidamia.Core.Routing;
+using Fidamia.Core.Scheduling;
 using Fidamia.Core.Scoring;
 using Fidamia.Core.Storage;
 using Fidamia.Core.Taxonomy;
@@ -21,8 +22,8 @@ using Microsoft.Extensions.Options;
 namespace Fidamia.Core.Pipeline;
 
 /// <summary>
-/// The triage pipeline. Owns the order of the stages: validate, locate, decode, preprocess,
-/// infer, score, fuse, decide. Locating comes before decoding because it is cheap and a point
+/// The triage pipeline. Owns the order of the stages: admit, validate, locate, decode, preprocess,
+/// infer, score, fuse, decide, store. Locating comes before decoding because it is cheap and a point
 /// outside the territory makes the photo irrelevant.
 /// </summary>
 public sealed class TriagePipeline
@@ -78,6 +79,8 @@ public sealed class TriagePipeline
         var started = Stopwatch.GetTimestamp();
         try
         {
+            // Refuse an overload before any work: no lookup, no hash, no database read for a call that is turned away.
+            using var ticket = _runner.Admit();
             var context = Validate(report);
             var fingerprint = Fingerprint(report);
             while (true)
@@ -114,7 +117,7 @@ public sealed class TriagePipeline
 
                 try
                 {
-                    var decision = await RunAsync(report, context, fingerprint, cancellationToken);
+                    var decision = await RunAsync(report, context, fingerprint, ticket, cancellationToken);
                     entry.Outcome.SetResult(decision);
                     Record(decision, started);
                     return decision;
@@ -200,12 +203,12 @@ public sealed class TriagePipeline
             : throw new NotFoundException($"no report '{reportId}' is stored");
     }
 
-    private async Task<TriageDecision> RunAsync(TriageReport report, LocationContext context, byte[] fingerprint, CancellationToken cancellationToken)
+    private async Task<TriageDecision> RunAsync(TriageReport report, LocationContext context, byte[] fingerprint, PhotoAdmission.Ticket ticket, CancellationToken cancellationToken)
     {
         using var activity = FidamiaMetrics.ActivitySource.StartActivity("triage");
         var location = report.Location!.Value;
 
-        var (photo, output) = await _runner.RunAsync(report.Photo, cancellationToken);
+        var (photo, output) = await _runner.RunAsync(report.Photo, ticket, cancellationToken);
         var evidence = Stage("score", () => _scorer.Score(output));
         var posterior = _fusion.Fuse(evidence, _contextPrior.For(context), report.DeclaredCategory);
         var decision = _policy.Decide(report, location, context, photo, posterior, _runner.Model);

@@ -10,8 +10,11 @@ public sealed record LeasedItem(string LeaseId, string QueueId, int Attempts, Da
 /// <param name="Depth">Items waiting for delivery (ready, or whose lease expired).</param>
 /// <param name="InFlight">Items leased and not yet acknowledged, whose lease has not expired.</param>
 /// <param name="DeadLetters">Items delivered <see cref="QueueOptions.MaxAttempts"/> times without an acknowledgement.</param>
-/// <param name="OldestEnqueuedAt">When the oldest waiting item was enqueued; null when none waits.</param>
-public sealed record QueueStats(string QueueId, long Depth, long InFlight, long DeadLetters, DateTimeOffset? OldestEnqueuedAt);
+/// <param name="OldestAge">
+/// How long the oldest waiting item has waited, on the clock that stamped it (the database's, for a shared one); null
+/// when none waits.
+/// </param>
+public sealed record QueueStats(string QueueId, long Depth, long InFlight, long DeadLetters, TimeSpan? OldestAge);
 
 /// <summary>What to do with an acknowledgement or a refusal.</summary>
 public enum LeaseOutcome

@@ -43,6 +43,12 @@ public sealed record ReportRecord
     public double? ExifLon { get; init; }
 
     public DateTimeOffset? TakenAt { get; init; }
+
+    /// <summary>The photo's EXIF orientation 1-8, applied when it is shown (the stored file has no EXIF left).</summary>
+    public int PhotoOrientation { get; init; } = 1;
+
+    /// <summary>When retention deleted the photo file (<c>Storage:PhotoRetentionDays</c>); null while it is kept.</summary>
+    public DateTimeOffset? PhotoDeletedAt { get; init; }
 }
 
 /// <summary>Who decided: the model at triage, or a person later (operators).</summary>
@@ -111,6 +117,18 @@ public interface IReportStore
     /// returns what is stored under it.
     /// </summary>
     Task<StoredReport?> AddAsync(ReportRecord report, DecisionRecord decision, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Up to <paramref name="max"/> photos (SHA-256, hex) still kept whose every report was received before
+    /// <paramref name="cutoff"/>: those retention may delete.
+    /// </summary>
+    Task<IReadOnlyList<string>> FindExpiredPhotosAsync(DateTimeOffset cutoff, int max, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records on every report received before <paramref name="cutoff"/> with this photo that its file was deleted at
+    /// <paramref name="at"/>, with an audit entry each, in one transaction; reports and decisions stay. Returns how many.
+    /// </summary>
+    Task<int> MarkPhotoDeletedAsync(string photoSha256, DateTimeOffset cutoff, DateTimeOffset at, CancellationToken cancellationToken);
 }
 
 /// <summary>Keeps accepted photos, once each, with their metadata stripped.</summary>
@@ -118,6 +136,12 @@ public interface IPhotoArchive
 {
     /// <summary>Stores the photo's bytes without their metadata (a no-op when the same bytes are there) and returns their SHA-256 (hex).</summary>
     Task<string> KeepAsync(ReadOnlyMemory<byte> photo, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes the photo unless it was kept (written, or sent again) at or after <paramref name="keptSince"/>: a report
+    /// being stored right now may refer to it. True when the photo is gone (also when it was not there).
+    /// </summary>
+    bool Delete(string photoSha256, DateTimeOffset keptSince);
 }
 
 /// <summary>Removes the metadata of a photo that passed inspection, without re-encoding it.</summary>

@@ -31,6 +31,7 @@ public static class StoredDecisions
             ExifLat = decision.Photo.ExifLocation?.Lat,
             ExifLon = decision.Photo.ExifLocation?.Lon,
             TakenAt = decision.Photo.TakenAt,
+            PhotoOrientation = decision.Photo.Orientation,
         };
     }
 
@@ -67,7 +68,7 @@ public static class StoredDecisions
             Candidates = decision.Candidates,
             Queue = new QueueRef(decision.QueueId, decision.QueueName),
             Context = decision.Context,
-            Photo = new PhotoMetadata(report.PhotoWidth, report.PhotoHeight, report.PhotoFormat, exif, report.TakenAt),
+            Photo = new PhotoMetadata(report.PhotoWidth, report.PhotoHeight, report.PhotoFormat, exif, report.TakenAt, report.PhotoOrientation),
             DeclaredToExifDistanceM = decision.DeclaredToExifDistanceM,
             ModelName = decision.ModelName,
             ModelVersion = decision.ModelVersion,

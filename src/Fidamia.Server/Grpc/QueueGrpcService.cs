@@ -39,14 +39,13 @@ public sealed class QueueGrpcService(QueueOperations queues, Core.Taxonomy.Taxon
 
     public override async Task<StatsResponse> Stats(StatsRequest request, ServerCallContext context)
     {
-        var now = clock.GetUtcNow();
         var response = new StatsResponse();
         foreach (var stats in await queues.StatsAsync(context.CancellationToken))
         {
             var proto = new Protos.V1.QueueStats { Queue = stats.QueueId, Depth = stats.Depth, InFlight = stats.InFlight, DeadLetters = stats.DeadLetters };
-            if (stats.OldestEnqueuedAt is { } oldest)
+            if (stats.OldestAge is { } age)
             {
-                proto.OldestAge = Duration.FromTimeSpan(now - oldest > TimeSpan.Zero ? now - oldest : TimeSpan.Zero);
+                proto.OldestAge = Duration.FromTimeSpan(age);
             }
 
             response.Queues.Add(proto);
@@ -86,7 +85,7 @@ public sealed class QueueGrpcService(QueueOperations queues, Core.Taxonomy.Taxon
             Confidence = triage.Confidence,
             Context = triage.Context,
             ReceivedAt = Timestamp.FromDateTimeOffset(item.Report.Report.ReceivedAt),
-            PhotoSha256 = item.Report.Report.PhotoSha256,
+            PhotoSha256 = item.Report.Report.PhotoDeletedAt is null ? item.Report.Report.PhotoSha256 : "",
             Attempts = item.Attempts,
             LeaseExpiresAt = Timestamp.FromDateTimeOffset(item.LeaseExpiresAt),
             Status = triage.Status,

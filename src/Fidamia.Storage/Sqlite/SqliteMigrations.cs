@@ -11,11 +11,12 @@ namespace Fidamia.Storage.Sqlite;
 internal static class SqliteMigrations
 {
     /// <summary>Every migration this binary knows: (version, name), its SQL an embedded resource of that name.</summary>
-    public static readonly IReadOnlyList<(int Version, string Name)> All = [(1, "0001_reports")];
+    public static readonly IReadOnlyList<(int Version, string Name)> All = [(1, "0001_reports"), (2, "0002_photo_retention")];
 
     public static int Latest => All[^1].Version;
 
-    public static void Apply(SqliteConnection connection, string path)
+    /// <param name="upTo">The last version to apply: tests make an older schema with it.</param>
+    public static void Apply(SqliteConnection connection, string path, int upTo = int.MaxValue)
     {
         Execute(connection, null, """
             CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)
@@ -27,7 +28,7 @@ internal static class SqliteMigrations
                 $"Storage: the database {path} has schema version {current}, newer than this binary knows ({Latest}): run a Fidamia at least as new as the one that migrated it");
         }
 
-        foreach (var (version, name) in All.Where(m => m.Version > current))
+        foreach (var (version, name) in All.Where(m => m.Version > current && m.Version <= upTo))
         {
             using var transaction = connection.BeginTransaction();
             Execute(connection, transaction, Script(name));

@@ -19,8 +19,8 @@ public sealed class SqliteQueueStore(SqliteReportStore store, IOptions<QueueOpti
     {
         var now = clock.GetUtcNow();
         var expires = now + visibility;
-        await using var connection = store.Connect();
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var write = await store.BeginWriteAsync(cancellationToken);
+        var (connection, transaction) = (write.Connection, write.Transaction);
         // Delivered as often as allowed and still not acknowledged: a dead letter, not another delivery.
         await ExecuteAsync(connection, transaction, $"""
             UPDATE queue_items SET state = 'dead', lease_id = NULL, lease_expires_at = NULL
@@ -66,8 +66,8 @@ public sealed class SqliteQueueStore(SqliteReportStore store, IOptions<QueueOpti
 
     public async Task<IReadOnlyDictionary<string, LeaseOutcome>> AckAsync(IReadOnlyCollection<string> leaseIds, CancellationToken cancellationToken)
     {
-        await using var connection = store.Connect();
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var write = await store.BeginWriteAsync(cancellationToken);
+        var (connection, transaction) = (write.Connection, write.Transaction);
         var outcomes = new Dictionary<string, LeaseOutcome>(StringComparer.Ordinal);
         foreach (var leaseId in leaseIds.Distinct(StringComparer.Ordinal))
         {
@@ -85,8 +85,8 @@ public sealed class SqliteQueueStore(SqliteReportStore store, IOptions<QueueOpti
     public async Task<LeaseOutcome> NackAsync(string leaseId, TimeSpan retryAfter, string reason, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        await using var connection = store.Connect();
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var write = await store.BeginWriteAsync(cancellationToken);
+        var (connection, transaction) = (write.Connection, write.Transaction);
         string? reportId;
         await using (var command = Command(connection, transaction, """
             UPDATE queue_items
@@ -121,6 +121,7 @@ public sealed class SqliteQueueStore(SqliteReportStore store, IOptions<QueueOpti
 
     public async Task<IReadOnlyList<QueueStats>> StatsAsync(CancellationToken cancellationToken)
     {
+        var now = clock.GetUtcNow();
         await using var connection = store.Connect();
         await using var command = Command(connection, null, """
             SELECT queue_id,
@@ -129,15 +130,17 @@ public sealed class SqliteQueueStore(SqliteReportStore store, IOptions<QueueOpti
                 SUM(state = 'dead'),
                 MIN(CASE WHEN state = 'ready' OR (state = 'leased' AND lease_expires_at <= $now) THEN created_at END)
             FROM queue_items GROUP BY queue_id ORDER BY queue_id
-            """, ("$now", Time(clock.GetUtcNow())));
+            """, ("$now", Time(now)));
         await using var rows = await command.ExecuteReaderAsync(cancellationToken);
         var stats = new List<QueueStats>();
         while (await rows.ReadAsync(cancellationToken))
         {
             stats.Add(new QueueStats(
-                rows.GetString(0), rows.GetInt64(1), rows.GetInt64(2), rows.GetInt64(3), rows.IsDBNull(4) ? null : ParseTime(rows.GetString(4))));
+                rows.GetString(0), rows.GetInt64(1), rows.GetInt64(2), rows.GetInt64(3), rows.IsDBNull(4) ? null : Age(now - ParseTime(rows.GetString(4)))));
         }
 
         return stats;
     }
+
+    private static TimeSpan Age(TimeSpan age) => age > TimeSpan.Zero ? age : TimeSpan.Zero;
 }

@@ -10,9 +10,10 @@ namespace Fidamia.Storage.Sqlite;
 /// The embedded store: one SQLite file in WAL mode, so readers never wait behind the writer. SQLite has one writer at a
 /// time; each write is one short immediate transaction, and no connection is held across inference.
 /// </summary>
-public sealed class SqliteReportStore : IReportStore
+public sealed class SqliteReportStore : IReportStore, IDisposable
 {
     private readonly string _connectionString;
+    private readonly SemaphoreSlim _writer = new(1, 1);
 
     private SqliteReportStore(string path)
     {
@@ -59,6 +60,8 @@ public sealed class SqliteReportStore : IReportStore
         return store;
     }
 
+    public void Dispose() => _writer.Dispose();
+
     public async Task<StoredReport?> FindAsync(string reportId, CancellationToken cancellationToken)
     {
         await using var connection = Connect();
@@ -67,21 +70,21 @@ public sealed class SqliteReportStore : IReportStore
 
     public async Task<StoredReport?> AddAsync(ReportRecord report, DecisionRecord decision, CancellationToken cancellationToken)
     {
-        await using var connection = Connect();
-        // Immediate: the write lock is taken at BEGIN, so two writers never both read first and then fail to upgrade.
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var write = await BeginWriteAsync(cancellationToken);
+        var (connection, transaction) = (write.Connection, write.Transaction);
         var inserted = await ExecuteAsync(connection, transaction, """
             INSERT INTO reports (report_id, fingerprint, received_at, lat, lon, accuracy_m, declared_category, description, channel,
-                reported_at, photo_sha256, photo_format, photo_width, photo_height, exif_lat, exif_lon, taken_at)
+                reported_at, photo_sha256, photo_format, photo_width, photo_height, exif_lat, exif_lon, taken_at, photo_orientation)
             VALUES ($id, $fingerprint, $received, $lat, $lon, $accuracy, $declared, $description, $channel,
-                $reported, $sha, $format, $width, $height, $exifLat, $exifLon, $taken)
+                $reported, $sha, $format, $width, $height, $exifLat, $exifLon, $taken, $orientation)
             ON CONFLICT (report_id) DO NOTHING
             """, cancellationToken,
             ("$id", report.ReportId), ("$fingerprint", report.Fingerprint), ("$received", Time(report.ReceivedAt)),
             ("$lat", report.Lat), ("$lon", report.Lon), ("$accuracy", report.AccuracyM), ("$declared", report.DeclaredCategory),
             ("$description", report.Description), ("$channel", (int)report.Channel), ("$reported", Time(report.ReportedAt)),
             ("$sha", report.PhotoSha256), ("$format", report.PhotoFormat), ("$width", report.PhotoWidth), ("$height", report.PhotoHeight),
-            ("$exifLat", report.ExifLat), ("$exifLon", report.ExifLon), ("$taken", Time(report.TakenAt)));
+            ("$exifLat", report.ExifLat), ("$exifLon", report.ExifLon), ("$taken", Time(report.TakenAt)),
+            ("$orientation", report.PhotoOrientation));
         if (inserted == 0)
         {
             await transaction.RollbackAsync(cancellationToken);
@@ -99,6 +102,64 @@ public sealed class SqliteReportStore : IReportStore
             ("$details", $"{decision.Status} to {decision.QueueId}"));
         await transaction.CommitAsync(cancellationToken);
         return null;
+    }
+
+    public async Task<IReadOnlyList<string>> FindExpiredPhotosAsync(DateTimeOffset cutoff, int max, CancellationToken cancellationToken)
+    {
+        await using var connection = Connect();
+        await using var command = Command(connection, null, """
+            SELECT DISTINCT r.photo_sha256 FROM reports r
+            WHERE r.photo_deleted_at IS NULL AND r.received_at < $cutoff
+              AND NOT EXISTS (SELECT 1 FROM reports n WHERE n.photo_sha256 = r.photo_sha256 AND n.received_at >= $cutoff)
+            LIMIT $max
+            """, ("$cutoff", Time(cutoff)), ("$max", max));
+        await using var rows = await command.ExecuteReaderAsync(cancellationToken);
+        var photos = new List<string>();
+        while (await rows.ReadAsync(cancellationToken))
+        {
+            photos.Add(rows.GetString(0));
+        }
+
+        return photos;
+    }
+
+    public async Task<int> MarkPhotoDeletedAsync(string photoSha256, DateTimeOffset cutoff, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var write = await BeginWriteAsync(cancellationToken);
+        var (connection, transaction) = (write.Connection, write.Transaction);
+        await ExecuteAsync(connection, transaction, """
+            INSERT INTO audit (report_id, at, actor, action, details)
+            SELECT report_id, $at, 'retention', 'photo_deleted', photo_sha256 FROM reports
+            WHERE photo_sha256 = $sha AND photo_deleted_at IS NULL AND received_at < $cutoff
+            """, cancellationToken, ("$at", Time(at)), ("$sha", photoSha256), ("$cutoff", Time(cutoff)));
+        var marked = await ExecuteAsync(connection, transaction, """
+            UPDATE reports SET photo_deleted_at = $at WHERE photo_sha256 = $sha AND photo_deleted_at IS NULL AND received_at < $cutoff
+            """, cancellationToken, ("$at", Time(at)), ("$sha", photoSha256), ("$cutoff", Time(cutoff)));
+        await transaction.CommitAsync(cancellationToken);
+        return marked;
+    }
+
+    /// <summary>
+    /// A write transaction. SQLite has one writer: the writers of this process take turns here, waiting without a thread,
+    /// rather than each retrying the file lock. Immediate, so the write lock is taken at BEGIN and two writers never both
+    /// read first and then fail to upgrade (another process on the file still waits on the lock).
+    /// </summary>
+    internal async Task<WriteScope> BeginWriteAsync(CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        SqliteConnection? connection = null;
+        try
+        {
+            connection = Connect();
+            var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+            return new WriteScope(connection, transaction, _writer);
+        }
+        catch
+        {
+            connection?.Dispose();
+            _writer.Release();
+            throw;
+        }
     }
 
     internal SqliteConnection Connect()
@@ -129,7 +190,7 @@ public sealed class SqliteReportStore : IReportStore
         ReportRecord report;
         await using (var command = Command(connection, transaction, """
             SELECT fingerprint, received_at, lat, lon, accuracy_m, declared_category, description, channel, reported_at,
-                photo_sha256, photo_format, photo_width, photo_height, exif_lat, exif_lon, taken_at
+                photo_sha256, photo_format, photo_width, photo_height, exif_lat, exif_lon, taken_at, photo_orientation, photo_deleted_at
             FROM reports WHERE report_id = $id
             """, ("$id", reportId)))
         await using (var row = await command.ExecuteReaderAsync(cancellationToken))
@@ -158,6 +219,8 @@ public sealed class SqliteReportStore : IReportStore
                 ExifLat = row.IsDBNull(13) ? null : row.GetDouble(13),
                 ExifLon = row.IsDBNull(14) ? null : row.GetDouble(14),
                 TakenAt = row.IsDBNull(15) ? null : ParseTime(row.GetString(15)),
+                PhotoOrientation = row.GetInt32(16),
+                PhotoDeletedAt = row.IsDBNull(17) ? null : ParseTime(row.GetString(17)),
             };
         }
 
@@ -213,4 +276,25 @@ public sealed class SqliteReportStore : IReportStore
     internal static string? Time(DateTimeOffset? time) => time?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 
     internal static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+}
+
+/// <summary>A connection, its write transaction and this process's turn as SQLite's writer, given back together.</summary>
+internal sealed class WriteScope(SqliteConnection connection, SqliteTransaction transaction, SemaphoreSlim writer) : IAsyncDisposable
+{
+    public SqliteConnection Connection { get; } = connection;
+
+    public SqliteTransaction Transaction { get; } = transaction;
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Transaction.DisposeAsync();
+            await Connection.DisposeAsync();
+        }
+        finally
+        {
+            writer.Release();
+        }
+    }
 }

@@ -27,6 +27,7 @@ public sealed class TriagePipelineTests : IDisposable
     private readonly FakeModel _model = new();
     private readonly FakeDecoder _decoder = new();
     private readonly InMemoryReportStore _store = new();
+    private readonly FakeLocator _locator = new();
     private readonly List<IDisposable> _disposables = [];
     private ImageEvidence _evidence;
 
@@ -49,7 +50,7 @@ public sealed class TriagePipelineTests : IDisposable
         _disposables.Add(scheduler);
         return new TriagePipeline(
             new ReportValidator(_taxonomy, TimeProvider.System),
-            new FakeLocator(),
+            _locator,
             runner,
             new FixedScorer(() => _evidence),
             new ConfiguredContextPrior(_taxonomy, Options.Create(new ContextPriorOptions())),
@@ -283,9 +284,13 @@ public sealed class TriagePipelineTests : IDisposable
         var running = pipeline.TriageAsync(Report("a"), CancellationToken.None);
         SpinWait.SpinUntil(() => _model.Entered > 0, TimeSpan.FromSeconds(10));
         var decoding = pipeline.TriageAsync(Report("b"), CancellationToken.None);
+        SpinWait.SpinUntil(() => _store.Finds == 2, TimeSpan.FromSeconds(10));
+        var (locates, finds) = (_locator.Calls, _store.Finds);
         var refused = await Assert.ThrowsAsync<CapacityExceededException>(() => pipeline.TriageAsync(Report("c"), CancellationToken.None));
+        var refusedCost = (_locator.Calls - locates, _store.Finds - finds);
         _model.Gate.Set();
 
+        Assert.Equal((0, 0), refusedCost); // refused before the GIS lookup and the store read
         Assert.InRange(refused.RetryAfter, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(30));
         Assert.Equal("a", (await running).ReportId);
         Assert.Equal("b", (await decoding).ReportId);
@@ -305,8 +310,15 @@ public sealed class TriagePipelineTests : IDisposable
 
     private sealed class FakeLocator : ILocator
     {
-        public LocationContext? Locate(GeoPoint point) =>
-            point.Lat is > 43 and < 44 ? new LocationContext(new CommuneRef("13055", "Marseille"), "Marseille Provence") : null;
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public LocationContext? Locate(GeoPoint point)
+        {
+            Interlocked.Increment(ref _calls);
+            return point.Lat is > 43 and < 44 ? new LocationContext(new CommuneRef("13055", "Marseille"), "Marseille Provence") : null;
+        }
     }
 
     private sealed class FakeDecoder : IPhotoDecoder
@@ -381,6 +393,8 @@ public sealed class TriagePipelineTests : IDisposable
     {
         public Task<string> KeepAsync(ReadOnlyMemory<byte> photo, CancellationToken cancellationToken) =>
             Task.FromResult(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(photo.Span)));
+
+        public bool Delete(string photoSha256, DateTimeOffset keptSince) => throw new NotSupportedException();
     }
 }
 
@@ -389,12 +403,19 @@ internal sealed class InMemoryReportStore : IReportStore
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StoredReport> _reports = new(StringComparer.Ordinal);
 
+    private int _finds;
+
     public int Adds { get; private set; }
+
+    public int Finds => Volatile.Read(ref _finds);
 
     public IReadOnlyCollection<StoredReport> Reports => _reports.Values.ToList();
 
-    public Task<StoredReport?> FindAsync(string reportId, CancellationToken cancellationToken) =>
-        Task.FromResult(_reports.TryGetValue(reportId, out var stored) ? stored : null);
+    public Task<StoredReport?> FindAsync(string reportId, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _finds);
+        return Task.FromResult(_reports.TryGetValue(reportId, out var stored) ? stored : null);
+    }
 
     public Task<StoredReport?> AddAsync(ReportRecord report, DecisionRecord decision, CancellationToken cancellationToken)
     {
@@ -408,4 +429,10 @@ internal sealed class InMemoryReportStore : IReportStore
 
         return Task.FromResult<StoredReport?>(existing);
     }
+
+    public Task<IReadOnlyList<string>> FindExpiredPhotosAsync(DateTimeOffset cutoff, int max, CancellationToken cancellationToken) =>
+        throw new NotSupportedException();
+
+    public Task<int> MarkPhotoDeletedAsync(string photoSha256, DateTimeOffset cutoff, DateTimeOffset at, CancellationToken cancellationToken) =>
+        throw new NotSupportedException();
 }

@@ -29,6 +29,7 @@ public sealed class PhotoDecoderContractTests
 
         Assert.Equal(2, photo.Metadata.Width);
         Assert.Equal(4, photo.Metadata.Height);
+        Assert.Equal(6, photo.Metadata.Orientation); // kept for the stored copy, which loses its EXIF
         var spec = RawSpec(2, 4);
         var tensor = new float[spec.Length];
         photo.WriteTensor(spec, tensor);

@@ -30,6 +30,8 @@ public sealed class PostgresQueueStoreTests : QueueStoreContractTests, IDisposab
 
     protected override IQueueStore Queues => _queues;
 
+    protected override DateTimeOffset Now => DateTimeOffset.UtcNow;
+
     protected override Task AdvanceAsync(TimeSpan time) => Task.Delay(time);
 
     public void Dispose()

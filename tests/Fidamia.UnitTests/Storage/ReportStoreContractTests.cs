@@ -29,6 +29,7 @@ public abstract class ReportStoreContractTests
         ExifLat = 43.29651,
         ExifLon = 5.36981,
         TakenAt = new DateTimeOffset(2026, 11, 29, 18, 0, 0, TimeSpan.Zero),
+        PhotoOrientation = 6,
     };
 
     internal static DecisionRecord Decision(string? label = "graffiti", string queue = "proprete-marseille-provence") => new()
@@ -113,5 +114,32 @@ public abstract class ReportStoreContractTests
         Assert.Single(results, r => r is null);
         var winner = (await Store.FindAsync("r-race", CancellationToken.None))!.Report.Fingerprint[0];
         Assert.All(results.OfType<StoredReport>(), r => Assert.Equal(winner, r.Report.Fingerprint[0]));
+    }
+
+    [ContractFact]
+    public async Task ExpiredPhotos_AreThoseWhoseEveryReportIsPastTheCutoff_AndMarkingKeepsTheDecision()
+    {
+        var start = new DateTimeOffset(2026, 1, 1, 8, 0, 0, TimeSpan.Zero);
+        var cutoff = start.AddDays(10);
+        static string Sha(char c) => new(c, 64);
+        await Store.AddAsync(Report("x-old") with { PhotoSha256 = Sha('1'), ReceivedAt = start }, Decision(), CancellationToken.None);
+        await Store.AddAsync(Report("x-old-2") with { PhotoSha256 = Sha('1'), ReceivedAt = start.AddDays(1) }, Decision(), CancellationToken.None);
+        await Store.AddAsync(Report("x-shared-old") with { PhotoSha256 = Sha('2'), ReceivedAt = start }, Decision(), CancellationToken.None);
+        await Store.AddAsync(Report("x-shared-new") with { PhotoSha256 = Sha('2'), ReceivedAt = start.AddDays(20) }, Decision(), CancellationToken.None);
+        await Store.AddAsync(Report("x-recent") with { PhotoSha256 = Sha('3'), ReceivedAt = start.AddDays(20) }, Decision(), CancellationToken.None);
+
+        var expired = await Store.FindExpiredPhotosAsync(cutoff, 100, CancellationToken.None);
+        var deletedAt = cutoff.AddHours(1);
+        var marked = await Store.MarkPhotoDeletedAsync(Sha('1'), cutoff, deletedAt, CancellationToken.None);
+        var old = await Store.FindAsync("x-old", CancellationToken.None);
+        var shared = await Store.FindAsync("x-shared-old", CancellationToken.None);
+
+        Assert.Equal([Sha('1')], expired);
+        Assert.Equal(2, marked);
+        Assert.Equal(deletedAt, old!.Report.PhotoDeletedAt);
+        Assert.Equivalent(Decision(), old.Decision, strict: true);
+        Assert.Null(shared!.Report.PhotoDeletedAt);
+        Assert.Empty(await Store.FindExpiredPhotosAsync(cutoff, 100, CancellationToken.None));
+        Assert.Equal(0, await Store.MarkPhotoDeletedAsync(Sha('1'), cutoff, deletedAt, CancellationToken.None));
     }
 }

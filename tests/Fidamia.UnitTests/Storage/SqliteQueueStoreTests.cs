@@ -23,6 +23,8 @@ public sealed class SqliteQueueStoreTests : QueueStoreContractTests, IDisposable
 
     protected override IQueueStore Queues => _queues;
 
+    protected override DateTimeOffset Now => _clock.GetUtcNow();
+
     protected override Task AdvanceAsync(TimeSpan time)
     {
         _clock.Advance(time);

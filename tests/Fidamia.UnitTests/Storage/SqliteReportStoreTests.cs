@@ -47,6 +47,29 @@ public sealed class SqliteReportStoreTests : ReportStoreContractTests, IDisposab
     }
 
     [Fact]
+    public async Task Open_DatabaseOfTheFirstSchema_MigratesItKeepingItsReports()
+    {
+        using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            connection.Open();
+            SqliteMigrations.Apply(connection, DatabasePath, upTo: 1);
+            Execute(connection, """
+                INSERT INTO reports (report_id, fingerprint, received_at, lat, lon, accuracy_m, channel, photo_sha256, photo_format, photo_width, photo_height)
+                VALUES ('v1', x'01', '2026-11-01T08:00:00.0000000+00:00', 43.3, 5.4, 10, 1, 'aa', 'jpeg', 4, 3);
+                INSERT INTO decisions (report_id, source, actor, at, status, confidence, queue_id, model_name, model_version, details)
+                VALUES ('v1', 'Model', 'm/1', '2026-11-01T08:00:01.0000000+00:00', 'Routed', 0.9, 'q', 'm', '1', '{}');
+                """);
+        }
+
+        var stored = await Store.FindAsync("v1", CancellationToken.None);
+
+        Assert.Equal((long)SqliteMigrations.Latest, Scalar("SELECT MAX(version) FROM schema_migrations"));
+        Assert.Equal(1, stored!.Report.PhotoOrientation);
+        Assert.Null(stored.Report.PhotoDeletedAt);
+        Assert.Equal("q", stored.Decision.QueueId);
+    }
+
+    [Fact]
     public void Open_SchemaNewerThanTheBinary_IsRefusedNamingThePathAndWritesNothing()
     {
         _ = Store;
@@ -110,6 +133,13 @@ public sealed class SqliteReportStoreTests : ReportStoreContractTests, IDisposab
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return command.ExecuteScalar();
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 
     private void Execute(string sql)
