@@ -38,6 +38,13 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
         }
 
         var name = NameOf(settings);
+        // The same few statements run for every report: prepared once per connection, the server parses and plans them
+        // once, unless the connection string says otherwise.
+        if (!connectionString.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        {
+            settings.MaxAutoPrepare = 32;
+        }
+
         var dataSource = NpgsqlDataSource.Create(settings);
         try
         {

@@ -35,54 +35,50 @@ public sealed class PostgresReportStore(PostgresDatabase database) : IReportStor
 
     public async Task<StoredReport?> AddAsync(ReportRecord report, DecisionRecord decision, CancellationToken cancellationToken)
     {
+        // One statement, so one round trip and one implicit transaction: the report, then (only if its id was free) the
+        // decision, the queue item, which needs the decision's id, and the audit entry. The item is enqueued and visible at
+        // the database's now(), the clock every queue time is measured by (PostgresQueueStore).
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var insert = Command(connection, transaction, """
-            INSERT INTO reports (report_id, fingerprint, received_at, lat, lon, accuracy_m, declared_category, description, channel,
-                reported_at, photo_sha256, photo_format, photo_width, photo_height, exif_lat, exif_lon, taken_at, photo_orientation)
-            VALUES (@id, @fingerprint, @received, @lat, @lon, @accuracy, @declared, @description, @channel,
-                @reported, @sha, @format, @width, @height, @exifLat, @exifLon, @taken, @orientation)
-            ON CONFLICT (report_id) DO NOTHING
+        await using (var insert = Command(connection, null, """
+            WITH report AS (
+                INSERT INTO reports (report_id, fingerprint, received_at, lat, lon, accuracy_m, declared_category, description, channel,
+                    reported_at, photo_sha256, photo_format, photo_width, photo_height, exif_lat, exif_lon, taken_at, photo_orientation)
+                VALUES (@id, @fingerprint, @received, @lat, @lon, @accuracy, @declared, @description, @channel,
+                    @reported, @sha, @format, @width, @height, @exifLat, @exifLon, @taken, @orientation)
+                ON CONFLICT (report_id) DO NOTHING
+                RETURNING report_id
+            ), decision AS (
+                INSERT INTO decisions (report_id, source, actor, at, status, label_code, confidence, queue_id, rule, model_name, model_version, details)
+                SELECT report_id, @source, @actor, @at, @status, @label, @confidence, @queue, @rule, @model, @version, @details FROM report
+                RETURNING id, report_id
+            ), item AS (
+                INSERT INTO queue_items (queue_id, report_id, decision_id, state, attempts, visible_at, created_at)
+                SELECT @queue, report_id, id, 'ready', 0, now(), now() FROM decision
+            ), audit AS (
+                INSERT INTO audit (report_id, at, actor, action, details) SELECT report_id, @at, @actor, 'triaged', @audit FROM report
+            )
+            SELECT count(*) FROM report
             """,
             ("id", report.ReportId), ("fingerprint", report.Fingerprint), ("received", Utc(report.ReceivedAt)),
             ("lat", report.Lat), ("lon", report.Lon), ("accuracy", report.AccuracyM), ("declared", report.DeclaredCategory),
             ("description", report.Description), ("channel", (int)report.Channel), ("reported", Utc(report.ReportedAt)),
             ("sha", report.PhotoSha256), ("format", report.PhotoFormat), ("width", report.PhotoWidth), ("height", report.PhotoHeight),
             ("exifLat", report.ExifLat), ("exifLon", report.ExifLon), ("taken", Utc(report.TakenAt)),
-            ("orientation", report.PhotoOrientation)))
-        {
-            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
-            {
-                // The id is taken, and the row that took it is committed (the insert waited for it): read it back.
-                await transaction.RollbackAsync(cancellationToken);
-                return await FindAsync(connection, report.ReportId, cancellationToken);
-            }
-        }
-
-        // The decision, its queue item and the audit entry in one statement: the item needs the decision's id. The item is
-        // enqueued and visible at the database's now(), the clock every queue time is measured by (PostgresQueueStore).
-        await using (var rest = Command(connection, transaction, """
-            WITH decision AS (
-                INSERT INTO decisions (report_id, source, actor, at, status, label_code, confidence, queue_id, rule, model_name, model_version, details)
-                VALUES (@id, @source, @actor, @at, @status, @label, @confidence, @queue, @rule, @model, @version, @details)
-                RETURNING id
-            ), item AS (
-                INSERT INTO queue_items (queue_id, report_id, decision_id, state, attempts, visible_at, created_at)
-                SELECT @queue, @id, id, 'ready', 0, now(), now() FROM decision
-            )
-            INSERT INTO audit (report_id, at, actor, action, details) VALUES (@id, @at, @actor, 'triaged', @audit)
-            """,
-            ("id", report.ReportId), ("source", decision.Source.ToString()), ("actor", decision.Actor), ("at", Utc(decision.At)),
+            ("orientation", report.PhotoOrientation),
+            ("source", decision.Source.ToString()), ("actor", decision.Actor), ("at", Utc(decision.At)),
             ("status", decision.Status.ToString()), ("label", decision.LabelCode), ("confidence", decision.Confidence),
             ("queue", decision.QueueId), ("rule", decision.Rule), ("model", decision.ModelName), ("version", decision.ModelVersion),
             ("audit", $"{decision.Status} to {decision.QueueId}")))
         {
-            rest.Parameters.Add(new NpgsqlParameter("details", NpgsqlDbType.Jsonb) { Value = DecisionDetails.Serialize(decision) });
-            await rest.ExecuteNonQueryAsync(cancellationToken);
+            insert.Parameters.Add(new NpgsqlParameter("details", NpgsqlDbType.Jsonb) { Value = DecisionDetails.Serialize(decision) });
+            if (Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 1)
+            {
+                return null;
+            }
         }
 
-        await transaction.CommitAsync(cancellationToken);
-        return null;
+        // The id is taken, and the row that took it is committed (the insert waited for it): read it back.
+        return await FindAsync(connection, report.ReportId, cancellationToken);
     }
 
     public async Task<IReadOnlyList<string>> FindExpiredPhotosAsync(DateTimeOffset cutoff, int max, CancellationToken cancellationToken)

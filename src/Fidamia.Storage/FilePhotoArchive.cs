@@ -9,10 +9,11 @@ namespace Fidamia.Storage;
 /// several reports is kept once. Written to a temporary file and renamed, so a crash never leaves half a photo under
 /// its name. A file's write time is when it was last kept (written, or sent again), which retention reads.
 /// </summary>
-public sealed class FilePhotoArchive(string root, IPhotoMetadataStripper stripper, TimeProvider clock) : IPhotoArchive
+/// <param name="flushToDisk">Each new photo is flushed to disk before it is named (<see cref="StorageDurability.PowerLoss"/>).</param>
+public sealed class FilePhotoArchive(string root, IPhotoMetadataStripper stripper, TimeProvider clock, bool flushToDisk) : IPhotoArchive
 {
     public FilePhotoArchive(string root, IPhotoMetadataStripper stripper)
-        : this(root, stripper, TimeProvider.System)
+        : this(root, stripper, TimeProvider.System, flushToDisk: false)
     {
     }
 
@@ -26,7 +27,8 @@ public sealed class FilePhotoArchive(string root, IPhotoMetadataStripper strippe
         var stripped = output.WrittenMemory;
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(stripped.Span));
         var path = PathOf(sha256);
-        if (File.Exists(path))
+        // Of the right length, the file is this photo (a file not flushed before a power cut may be empty: written again).
+        if (new FileInfo(path) is { Exists: true } existing && existing.Length == stripped.Length)
         {
             try
             {
@@ -48,7 +50,10 @@ public sealed class FilePhotoArchive(string root, IPhotoMetadataStripper strippe
             {
                 await file.WriteAsync(stripped, cancellationToken);
                 await file.FlushAsync(cancellationToken);
-                file.Flush(flushToDisk: true);
+                if (flushToDisk)
+                {
+                    file.Flush(flushToDisk: true);
+                }
             }
 
             File.SetLastWriteTimeUtc(temporary, clock.GetUtcNow().UtcDateTime);

@@ -36,7 +36,7 @@ public static class StorageHostingExtensions
         {
             var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
             var data = sp.GetRequiredService<DataDirectory>();
-            return SqliteReportStore.Open(SqlitePath(options.ConnectionString) ?? data.Combine("fidamia.db"));
+            return SqliteReportStore.Open(SqlitePath(options.ConnectionString) ?? data.Combine("fidamia.db"), options.Durability);
         });
         services.AddSingleton<SqliteQueueStore>();
         // One database, so one pool, for both stores; disposed with the container.
@@ -51,7 +51,8 @@ public static class StorageHostingExtensions
         {
             var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
             var root = string.IsNullOrEmpty(options.PhotosPath) ? sp.GetRequiredService<DataDirectory>().Combine("photos") : options.PhotosPath;
-            return new FilePhotoArchive(root, sp.GetRequiredService<IPhotoMetadataStripper>(), sp.GetRequiredService<TimeProvider>());
+            return new FilePhotoArchive(
+                root, sp.GetRequiredService<IPhotoMetadataStripper>(), sp.GetRequiredService<TimeProvider>(), options.Durability == StorageDurability.PowerLoss);
         });
         services.AddSingleton<PhotoRetention>();
         services.AddHostedService<PhotoRetentionService>();

@@ -12,6 +12,20 @@ public enum StorageProvider
     Postgres,
 }
 
+/// <summary>What an answered report survives, on SQLite and in the photo archive (PostgreSQL follows its server's settings).</summary>
+public enum StorageDurability
+{
+    /// <summary>
+    /// The service's crash, kill or restart: every answered report is there after it. A power cut or an operating system
+    /// crash may lose the last moments of reports (SQLite WAL with <c>synchronous=NORMAL</c>, photos not flushed); the
+    /// database stays consistent, and the back-office can send those again.
+    /// </summary>
+    Process,
+
+    /// <summary>Also a power cut: each report and its photo are flushed to disk before the answer (an fsync each).</summary>
+    PowerLoss,
+}
+
 public sealed class StorageOptions
 {
     public const string SectionName = "Storage";
@@ -23,6 +37,8 @@ public sealed class StorageOptions
     /// PostgreSQL an Npgsql connection string, required.
     /// </summary>
     public string? ConnectionString { get; set; }
+
+    public StorageDurability Durability { get; set; } = StorageDurability.Process;
 
     /// <summary>Where photos are kept (default <c>DataDirectory/photos</c>).</summary>
     public string? PhotosPath { get; set; }

@@ -15,9 +15,14 @@ public sealed class SqliteReportStore : IReportStore, IDisposable
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writer = new(1, 1);
 
-    private SqliteReportStore(string path)
+    private readonly string _synchronous;
+
+    private SqliteReportStore(string path, StorageDurability durability)
     {
         Path = path;
+        Durability = durability;
+        // In WAL mode NORMAL syncs at checkpoints only: a commit survives the process, FULL also a power cut.
+        _synchronous = durability == StorageDurability.PowerLoss ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -30,11 +35,13 @@ public sealed class SqliteReportStore : IReportStore, IDisposable
     /// <summary>The database file.</summary>
     public string Path { get; }
 
+    public StorageDurability Durability { get; }
+
     /// <summary>Opens (creating it if need be) and migrates the database at <paramref name="path"/>.</summary>
     /// <exception cref="StorageException">The file is corrupt, read-only, or of a newer schema than this binary knows.</exception>
-    public static SqliteReportStore Open(string path)
+    public static SqliteReportStore Open(string path, StorageDurability durability = StorageDurability.Process)
     {
-        var store = new SqliteReportStore(System.IO.Path.GetFullPath(path));
+        var store = new SqliteReportStore(System.IO.Path.GetFullPath(path), durability);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(store.Path)!);
         try
         {
@@ -166,6 +173,13 @@ public sealed class SqliteReportStore : IReportStore, IDisposable
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
+        // A per-connection setting, and a pooled connection may come back from elsewhere: set on every open.
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = _synchronous;
+            command.ExecuteNonQuery();
+        }
+
         return connection;
     }
 

@@ -20,7 +20,7 @@ public sealed class PhotoRetentionTests : IDisposable
     public PhotoRetentionTests()
     {
         _store = SqliteReportStore.Open(Path.Combine(_folder, "fidamia.db"));
-        _archive = new FilePhotoArchive(Path.Combine(_folder, "photos"), new CopyStripper(), _clock);
+        _archive = new FilePhotoArchive(Path.Combine(_folder, "photos"), new CopyStripper(), _clock, flushToDisk: false);
         _retention = new PhotoRetention(_store, _archive, _clock, NullLogger<PhotoRetention>.Instance);
     }
 
@@ -86,6 +86,17 @@ public sealed class PhotoRetentionTests : IDisposable
 
         Assert.Equal(1, await _retention.SweepAsync(Retention, CancellationToken.None));
         Assert.NotNull((await _store.FindAsync("interrupted", CancellationToken.None))!.Report.PhotoDeletedAt);
+    }
+
+    [Fact]
+    public async Task Keep_FileUnderTheNameCutShort_IsWrittenAgain()
+    {
+        // What a power cut can leave of a photo that was not flushed: its name, and fewer bytes.
+        var sha = await _archive.KeepAsync(new byte[] { 1, 2, 3, 4 }, CancellationToken.None);
+        await File.WriteAllBytesAsync(_archive.PathOf(sha), []);
+
+        Assert.Equal(sha, await _archive.KeepAsync(new byte[] { 1, 2, 3, 4 }, CancellationToken.None));
+        Assert.Equal(new byte[] { 1, 2, 3, 4 }, await File.ReadAllBytesAsync(_archive.PathOf(sha)));
     }
 
     [Theory]

@@ -36,6 +36,24 @@ public sealed class SqliteReportStoreTests : ReportStoreContractTests, IDisposab
         Assert.Equal("wal", Scalar("PRAGMA journal_mode"));
     }
 
+    [Theory]
+    [InlineData(StorageDurability.Process, 1L)] // NORMAL: synced at checkpoints, a commit survives the process
+    [InlineData(StorageDurability.PowerLoss, 2L)] // FULL: synced at every commit
+    public void Open_Durability_IsTheSynchronousModeOfEveryConnection(StorageDurability durability, long synchronous)
+    {
+        using var store = SqliteReportStore.Open(DatabasePath, durability);
+
+        using var first = store.Connect();
+        using var second = store.Connect();
+
+        Assert.All(new[] { first, second }, connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA synchronous";
+            Assert.Equal(synchronous, command.ExecuteScalar());
+        });
+    }
+
     [Fact]
     public void Open_Twice_AppliesEachMigrationOnce()
     {
