@@ -85,6 +85,48 @@ public class BenchEndToEndTests(ServerFixture fixture)
         Assert.True(level.GetProperty("hwm_mb").GetDouble() > 0, level.ToString());
     }
 
+    [SharedDataFact]
+    public async Task BenchPipeline_CompareStore_MeasuresBothVariantsInEveryRoundAndReportsTheirRatio()
+    {
+        var data = Directory.CreateTempSubdirectory("fidamia-bench-store-");
+        try
+        {
+            var (exitCode, stdout, stderr) = await CliProcess.RunAsync(
+                "bench", "pipeline", "--photos", SharedData.PhotosDirectory, "--concurrency", "1", "--duration", "1s", "--warmup", "0s",
+                "--compare-store", "--rounds", "2", "--json",
+                "--Models:IntraOpThreads=1", $"--Gis:Communes:Path={SharedData.Gis("amp-communes.geojson")}", $"--DataDirectory={data.FullName}");
+
+            Assert.True(exitCode == 0, stderr);
+            using var json = JsonDocument.Parse(stdout);
+            var root = json.RootElement;
+            var withStore = root.GetProperty("levels").EnumerateArray().ToList();
+            var comparison = root.GetProperty("store_comparison");
+            var withoutStore = comparison.GetProperty("without_store_levels").EnumerateArray().ToList();
+            var ratio = Assert.Single(comparison.GetProperty("ratios").EnumerateArray().ToList());
+            Assert.Equal("sqlite", comparison.GetProperty("provider").GetString());
+            Assert.Equal(2, withStore.Count);
+            Assert.Equal(2, withoutStore.Count);
+            withStore.Concat(withoutStore).ToList().ForEach(AssertMeasured);
+
+            // The ratio is the successful calls over the measured time of all rounds, with against without.
+            static double Rps(List<JsonElement> levels) =>
+                levels.Sum(l => l.GetProperty("ok").GetInt64()) / levels.Sum(l => l.GetProperty("elapsed_s").GetDouble());
+            Assert.Equal(Rps(withStore) / Rps(withoutStore), ratio.GetProperty("ratio").GetDouble(), 9);
+
+            // Only the variant with the store kept its reports.
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(data.FullName, "fidamia.db")};Mode=ReadOnly;Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM reports";
+            var stored = (long)command.ExecuteScalar()!;
+            Assert.InRange(stored, withStore.Sum(l => l.GetProperty("ok").GetInt64()), withStore.Sum(l => l.GetProperty("ok").GetInt64()) + 8);
+        }
+        finally
+        {
+            data.Delete(recursive: true);
+        }
+    }
+
     private static void AssertMeasured(JsonElement level)
     {
         Assert.True(level.GetProperty("ok").GetInt64() > 0, level.ToString());
