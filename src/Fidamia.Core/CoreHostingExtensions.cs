@@ -1,5 +1,7 @@
 using Fidamia.Core.Context;
 using Fidamia.Core.Diagnostics;
+using Fidamia.Core.Duplicates;
+using Fidamia.Core.Review;
 using Fidamia.Core.Fusion;
 using Fidamia.Core.Models;
 using Fidamia.Core.Pipeline;
@@ -43,7 +45,7 @@ public static class CoreHostingExtensions
         services.AddSingleton<ReportValidator>();
         services.AddSingleton<EvidenceFusion>();
         services.TryAddSingleton<IQueueRouter, FamilyTerritoryRouter>();
-        services.AddSingleton(sp => new PrototypeStore(sp.GetRequiredService<DataDirectory>().Combine("prototypes")));
+        services.AddSingleton(sp => new PrototypeJsonFile(sp.GetRequiredService<DataDirectory>().Combine("prototypes")));
         services.AddSingleton(CreateScorer);
         services.AddOptions<SchedulerOptions>()
             .Bind(builder.Configuration.GetSection(SchedulerOptions.SectionName))
@@ -54,7 +56,20 @@ public static class CoreHostingExtensions
         services.AddSingleton<PhotoModelRunner>();
         services.AddSingleton<TriagePolicy>();
         services.AddSingleton<TriagePipeline>();
+        services.AddHostedService<PrototypeSync>();
         services.AddHostedService<PrototypeSeeder>();
+        services.AddOptions<DuplicateOptions>()
+            .Bind(builder.Configuration.GetSection(DuplicateOptions.SectionName))
+            .ValidateDataAnnotations()
+            .Validate(o => o.RadiusM.Values.All(r => r is > 0 and <= 1000), "Duplicates:RadiusM: every radius must be between 1 and 1000 m")
+            .ValidateOnStart();
+        services.AddSingleton<DuplicatePolicy>();
+        services.AddSingleton<DuplicateFinder>();
+        services.AddOptions<ReviewOptions>()
+            .Bind(builder.Configuration.GetSection(ReviewOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<ReviewService>();
         return builder;
     }
 
@@ -87,17 +102,7 @@ public static class CoreHostingExtensions
             return new ClassifierScorer(taxonomy, model);
         }
 
-        var memory = new PrototypeMemory(taxonomy, services.GetRequiredService<IOptions<PrototypeOptions>>(), model.OutputLength);
-        var store = services.GetRequiredService<PrototypeStore>();
-        try
-        {
-            memory.Add(store.Load(model.Name));
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidDataException or System.Text.Json.JsonException)
-        {
-            throw new InvalidOperationException($"prototype memory {store.PathFor(model.Name)} does not fit model {model.Name}: {ex.Message}", ex);
-        }
-
-        return memory;
+        // Filled from the store at start (PrototypeSync), before the service serves.
+        return new PrototypeMemory(taxonomy, services.GetRequiredService<IOptions<PrototypeOptions>>(), model.OutputLength, model.Name);
     }
 }

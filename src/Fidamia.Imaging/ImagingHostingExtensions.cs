@@ -17,6 +17,7 @@ public static partial class ImagingHostingExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<Core.Storage.IPhotoMetadataStripper, ImagingPhotoStripper>();
+        builder.Services.AddSingleton<IPhotoRenderer, ImageSharpPhotoRenderer>();
         builder.Services.AddSingleton<IPhotoDecoder>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ImagingOptions>>();

@@ -60,6 +60,7 @@ public static class ServerHostingExtensions
     {
         app.MapGrpcService<TriageGrpcService>();
         app.MapGrpcService<QueueGrpcService>();
+        app.MapGrpcService<ReviewGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

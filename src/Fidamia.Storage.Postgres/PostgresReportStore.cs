@@ -17,7 +17,7 @@ public sealed class PostgresReportStore(PostgresDatabase database) : IReportStor
     internal const string ReportColumns = """
         r.fingerprint, r.received_at, r.lat, r.lon, r.accuracy_m, r.declared_category, r.description, r.channel, r.reported_at,
         r.photo_sha256, r.photo_format, r.photo_width, r.photo_height, r.exif_lat, r.exif_lon, r.taken_at,
-        r.photo_orientation, r.photo_deleted_at,
+        r.photo_orientation, r.photo_deleted_at, r.embedding, r.embedding_model, r.photo_hash, r.duplicate_of, r.report_count,
         d.source, d.actor, d.at, d.status, d.label_code, d.confidence, d.queue_id, d.rule, d.model_name, d.model_version, d.details
         """;
 
@@ -42,9 +42,11 @@ public sealed class PostgresReportStore(PostgresDatabase database) : IReportStor
         await using (var insert = Command(connection, null, """
             WITH report AS (
                 INSERT INTO reports (report_id, fingerprint, received_at, lat, lon, accuracy_m, declared_category, description, channel,
-                    reported_at, photo_sha256, photo_format, photo_width, photo_height, exif_lat, exif_lon, taken_at, photo_orientation)
+                    reported_at, photo_sha256, photo_format, photo_width, photo_height, exif_lat, exif_lon, taken_at, photo_orientation,
+                    current_status, current_label, territory, commune_insee, commune_name, embedding, embedding_model, photo_hash, duplicate_of)
                 VALUES (@id, @fingerprint, @received, @lat, @lon, @accuracy, @declared, @description, @channel,
-                    @reported, @sha, @format, @width, @height, @exifLat, @exifLon, @taken, @orientation)
+                    @reported, @sha, @format, @width, @height, @exifLat, @exifLon, @taken, @orientation,
+                    @status, @label, @territory, @insee, @commune, @embedding, @embeddingModel, @hash, @duplicateOf)
                 ON CONFLICT (report_id) DO NOTHING
                 RETURNING report_id
             ), decision AS (
@@ -52,8 +54,11 @@ public sealed class PostgresReportStore(PostgresDatabase database) : IReportStor
                 SELECT report_id, @source, @actor, @at, @status, @label, @confidence, @queue, @rule, @model, @version, @details FROM report
                 RETURNING id, report_id
             ), item AS (
+                -- A duplicate has no item of its own: it is one more report of the original's problem.
                 INSERT INTO queue_items (queue_id, report_id, decision_id, state, attempts, visible_at, created_at)
-                SELECT @queue, report_id, id, 'ready', 0, now(), now() FROM decision
+                SELECT @queue, report_id, id, 'ready', 0, now(), now() FROM decision WHERE @duplicateOf IS NULL
+            ), counted AS (
+                UPDATE reports SET report_count = report_count + 1 WHERE report_id = @duplicateOf AND EXISTS (SELECT 1 FROM report)
             ), audit AS (
                 INSERT INTO audit (report_id, at, actor, action, details) SELECT report_id, @at, @actor, 'triaged', @audit FROM report
             )
@@ -68,9 +73,17 @@ public sealed class PostgresReportStore(PostgresDatabase database) : IReportStor
             ("source", decision.Source.ToString()), ("actor", decision.Actor), ("at", Utc(decision.At)),
             ("status", decision.Status.ToString()), ("label", decision.LabelCode), ("confidence", decision.Confidence),
             ("queue", decision.QueueId), ("rule", decision.Rule), ("model", decision.ModelName), ("version", decision.ModelVersion),
-            ("audit", $"{decision.Status} to {decision.QueueId}")))
+            ("audit", report.DuplicateOf is { } of ? $"Duplicate of {of}" : $"{decision.Status} to {decision.QueueId}"),
+            ("territory", decision.Context.Territory),
+            ("insee", decision.Context.Commune.Insee), ("commune", decision.Context.Commune.Name),
+            ("embeddingModel", report.EmbeddingModel), ("hash", report.PhotoHash is { } h ? unchecked((long)h) : null)))
         {
             insert.Parameters.Add(new NpgsqlParameter("details", NpgsqlDbType.Jsonb) { Value = DecisionDetails.Serialize(decision) });
+            insert.Parameters.Add(new NpgsqlParameter("duplicateOf", NpgsqlDbType.Text) { Value = (object?)report.DuplicateOf ?? DBNull.Value });
+            insert.Parameters.Add(new NpgsqlParameter("embedding", NpgsqlDbType.Bytea)
+            {
+                Value = report.Embedding is { } e ? EmbeddingCodec.ToBytes(e) : DBNull.Value,
+            });
             if (Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 1)
             {
                 return null;
@@ -151,9 +164,14 @@ public sealed class PostgresReportStore(PostgresDatabase database) : IReportStor
             TakenAt = NullableValue<DateTimeOffset>(row, i + 15),
             PhotoOrientation = row.GetInt32(i + 16),
             PhotoDeletedAt = NullableValue<DateTimeOffset>(row, i + 17),
+            Embedding = row.IsDBNull(i + 18) ? null : EmbeddingCodec.FromBytes(row.GetFieldValue<byte[]>(i + 18)),
+            EmbeddingModel = Nullable<string>(row, i + 19),
+            PhotoHash = row.IsDBNull(i + 20) ? null : unchecked((ulong)row.GetInt64(i + 20)),
+            DuplicateOf = Nullable<string>(row, i + 21),
+            ReportCount = row.GetInt32(i + 22),
         };
 
-        i += 18;
+        i += 23;
         if (row.IsDBNull(i))
         {
             throw new StorageException($"Storage: report '{reportId}' has no decision");

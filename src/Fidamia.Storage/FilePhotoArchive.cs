@@ -85,6 +85,22 @@ public sealed class FilePhotoArchive(string root, IPhotoMetadataStripper strippe
         return true;
     }
 
+    public async Task<byte[]?> ReadAsync(string photoSha256, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await File.ReadAllBytesAsync(PathOf(photoSha256), cancellationToken);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Where the photo with this SHA-256 (hex) is, whether or not it is there.</summary>
     public string PathOf(string sha256) =>
         sha256.Length == 64 && sha256.All(char.IsAsciiHexDigitLower)

@@ -46,6 +46,12 @@ public static class StorageHostingExtensions
         // Only the chosen provider's stores are ever made: a SQLite service never connects to a server, nor the reverse.
         services.AddSingleton<IReportStore>(sp => IsPostgres(sp) ? sp.GetRequiredService<PostgresReportStore>() : sp.GetRequiredService<SqliteReportStore>());
         services.AddSingleton<IQueueStore>(sp => IsPostgres(sp) ? sp.GetRequiredService<PostgresQueueStore>() : sp.GetRequiredService<SqliteQueueStore>());
+        services.AddSingleton<SqliteReviewStore>();
+        services.AddSingleton<SqlitePrototypeStore>();
+        services.AddSingleton<PostgresReviewStore>();
+        services.AddSingleton<PostgresPrototypeStore>();
+        services.AddSingleton<IReviewStore>(sp => IsPostgres(sp) ? sp.GetRequiredService<PostgresReviewStore>() : sp.GetRequiredService<SqliteReviewStore>());
+        services.AddSingleton<IPrototypeStore>(sp => IsPostgres(sp) ? sp.GetRequiredService<PostgresPrototypeStore>() : sp.GetRequiredService<SqlitePrototypeStore>());
         services.AddSingleton<QueueOperations>();
         services.AddSingleton<IPhotoArchive>(sp =>
         {

@@ -52,7 +52,12 @@ public sealed class LearningEndToEndTests : IAsyncLifetime
         Assert.Contains(learnt.Explanation, e => e.StartsWith("image: closest to 'graffiti'", StringComparison.Ordinal));
         Assert.Equal(TriageStatus.NeedsReview, unrelated.Status);
         Assert.Contains(unrelated.Explanation, e => e.Contains("resembles no learnt label", StringComparison.Ordinal));
-        Assert.True(File.Exists(Path.Combine(_data, "prototypes", "resnet18.json")));
+        // The memory is in the store, where every instance on the database reads it.
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data, "fidamia.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM prototypes WHERE model = 'resnet18' AND source = 'seed'";
+        Assert.Equal(9L, command.ExecuteScalar());
     }
 
     [SharedDataFact]

@@ -98,4 +98,6 @@ internal sealed class UnkeptPhotos : IPhotoArchive
     public Task<string> KeepAsync(ReadOnlyMemory<byte> photo, CancellationToken cancellationToken) => Task.FromResult(None);
 
     public bool Delete(string photoSha256, DateTimeOffset keptSince) => true;
+
+    public Task<byte[]?> ReadAsync(string photoSha256, CancellationToken cancellationToken) => Task.FromResult<byte[]?>(null);
 }

@@ -39,4 +39,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1030, Level = LogLevel.Information, Message = "Retention deleted {Photos} photos of reports older than {Days} days; their reports and decisions stay")]
     public static partial void PhotosDeleted(ILogger logger, int photos, double days);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "Reading the prototype memory's new examples failed; trying again at the next interval")]
+    public static partial void PrototypeSyncFailed(ILogger logger, Exception exception);
 }

@@ -58,3 +58,16 @@ public sealed class CapacityExceededException(string message, TimeSpan retryAfte
 
 /// <summary>What the call names does not exist: a report id never stored, a queue no rule names, a lease not held.</summary>
 public sealed class NotFoundException(string message) : FidamiaException(message);
+
+/// <summary>The request is valid but the state it needs is not there: a report not under review, a claim another holds.</summary>
+public sealed class PreconditionFailedException(string message, string subject, string type) : FidamiaException(message)
+{
+    /// <summary>What the precondition is about, e.g. <c>reports/r-1</c>.</summary>
+    public string Subject { get; } = subject;
+
+    /// <summary>Which precondition, e.g. <c>CLAIM</c>, <c>STATUS</c>.</summary>
+    public string Type { get; } = type;
+}
+
+/// <summary>The call names no caller where one is needed (an operator, until access control arrives).</summary>
+public sealed class UnauthenticatedException(string message) : FidamiaException(message);

@@ -46,3 +46,14 @@ public interface IPhotoDecoder
     /// <param name="target">The tensor the photo will be written into, so a decoder may decode at a reduced scale.</param>
     DecodedPhoto Decode(ReadOnlyMemory<byte> photo, TensorSpec target, CancellationToken cancellationToken);
 }
+
+/// <summary>A stored photo made ready to show: upright, fitted within a size, as JPEG.</summary>
+public sealed record RenderedPhoto(byte[] Jpeg, int Width, int Height);
+
+/// <summary>Shows stored photos to people (operators): applies the EXIF orientation kept beside them and scales them down.</summary>
+public interface IPhotoRenderer
+{
+    /// <param name="orientation">EXIF orientation 1-8 (the stored bytes carry none).</param>
+    /// <param name="maxSide">The longest side wanted, in pixels; a smaller photo is not enlarged.</param>
+    RenderedPhoto Render(ReadOnlyMemory<byte> photo, int orientation, int maxSide, CancellationToken cancellationToken);
+}

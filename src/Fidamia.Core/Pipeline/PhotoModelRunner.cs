@@ -14,6 +14,9 @@ namespace Fidamia.Core.Pipeline;
 /// photo exactly the same way. Decodes of different photos overlap with each other (up to
 /// <see cref="SchedulerOptions.MaxConcurrentDecodes"/>) and with the model's runs.
 /// </summary>
+/// <summary>A photo as the model saw it: what it says about itself, the model's output, and its difference hash.</summary>
+public sealed record PhotoRun(PhotoMetadata Photo, float[] Output, ulong Hash);
+
 public sealed class PhotoModelRunner : IDisposable
 {
     private readonly IPhotoDecoder _decoder;
@@ -52,7 +55,7 @@ public sealed class PhotoModelRunner : IDisposable
     public PhotoAdmission.Ticket Admit() => _admission.Enter();
 
     /// <summary>Admits the photo, then decodes it and runs the model.</summary>
-    public async Task<(PhotoMetadata Photo, float[] Output)> RunAsync(ReadOnlyMemory<byte> photo, CancellationToken cancellationToken)
+    public async Task<PhotoRun> RunAsync(ReadOnlyMemory<byte> photo, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var ticket = Admit();
@@ -60,7 +63,7 @@ public sealed class PhotoModelRunner : IDisposable
     }
 
     /// <summary>Decodes an admitted photo and runs the model.</summary>
-    public async Task<(PhotoMetadata Photo, float[] Output)> RunAsync(ReadOnlyMemory<byte> photo, PhotoAdmission.Ticket ticket, CancellationToken cancellationToken)
+    public async Task<PhotoRun> RunAsync(ReadOnlyMemory<byte> photo, PhotoAdmission.Ticket ticket, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var spec = _model.Descriptor.Input;
@@ -69,9 +72,10 @@ public sealed class PhotoModelRunner : IDisposable
         try
         {
             var metadata = await DecodeAsync(photo, spec, buffer.AsMemory(0, spec.Length), cancellationToken);
+            var hash = PhotoHash.Of(buffer.AsSpan(0, spec.Length), spec);
             await _scheduler.InferAsync(buffer.AsMemory(0, spec.Length), output, cancellationToken);
             ticket.Completed = true;
-            return (metadata, output);
+            return new PhotoRun(metadata, output, hash);
         }
         finally
         {

@@ -9,6 +9,12 @@ public enum TriageStatus
 {
     Routed,
     NeedsReview,
+
+    /// <summary>Attached to an earlier open report of the same problem: no queue item of its own.</summary>
+    Duplicate,
+
+    /// <summary>An operator decided it is no disorder (abusive, unusable photo...): no queue, the reason kept.</summary>
+    Rejected,
 }
 
 public sealed record LabelScore(string Code, double Score);
@@ -44,4 +50,10 @@ public sealed record TriageDecision
     public string? Rule { get; init; }
 
     public required IReadOnlyList<string> Explanation { get; init; }
+
+    /// <summary>The earlier report this one is attached to (status <see cref="TriageStatus.Duplicate"/>).</summary>
+    public string? DuplicateOf { get; init; }
+
+    /// <summary>This report and those attached to it as duplicates.</summary>
+    public int ReportCount { get; init; } = 1;
 }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Fidamia.Core.Context;
 using Fidamia.Core.Diagnostics;
+using Fidamia.Core.Duplicates;
 using Fidamia.Core.Errors;
 using Fidamia.Core.Fusion;
 using Fidamia.Core.Geo;
@@ -39,6 +40,7 @@ public sealed class TriagePipeline
     private readonly ILogger<TriagePipeline> _logger;
     private readonly IReportStore _store;
     private readonly IPhotoArchive _archive;
+    private readonly DuplicateFinder _duplicates;
     private readonly TimeProvider _timeProvider;
     private readonly InFlightReports _inFlight = new();
 
@@ -52,12 +54,14 @@ public sealed class TriagePipeline
         TriagePolicy policy,
         IReportStore store,
         IPhotoArchive archive,
+        DuplicateFinder duplicates,
         TimeProvider timeProvider,
         FidamiaMetrics metrics,
         ILogger<TriagePipeline> logger)
     {
         _store = store;
         _archive = archive;
+        _duplicates = duplicates;
         _timeProvider = timeProvider;
         _validator = validator;
         _locator = locator;
@@ -88,7 +92,7 @@ public sealed class TriagePipeline
                 // A report stored before (by this instance before a restart, or by another on the same database).
                 if (await _store.FindAsync(report.ReportId, cancellationToken) is { } stored)
                 {
-                    return Replay(report.ReportId, stored, fingerprint);
+                    return await ReplayAsync(report.ReportId, stored, fingerprint, cancellationToken);
                 }
 
                 // Concurrent calls with one id in this process do the work once.
@@ -188,6 +192,8 @@ public sealed class TriagePipeline
         return violations.Count > 0 ? throw new InvalidReportException(violations) : context!;
     }
 
+    public Taxonomy.Taxonomy Taxonomy => _policy.Taxonomy;
+
     /// <summary>A stored report's current decision.</summary>
     /// <exception cref="NotFoundException">No report is stored under the id.</exception>
     public async Task<TriageDecision> GetReportAsync(string reportId, CancellationToken cancellationToken)
@@ -199,7 +205,7 @@ public sealed class TriagePipeline
         }
 
         return await _store.FindAsync(reportId, cancellationToken) is { } stored
-            ? StoredDecisions.ToDecision(stored, _policy.Taxonomy)
+            ? await CurrentAsync(stored, cancellationToken)
             : throw new NotFoundException($"no report '{reportId}' is stored");
     }
 
@@ -208,23 +214,44 @@ public sealed class TriagePipeline
         using var activity = FidamiaMetrics.ActivitySource.StartActivity("triage");
         var location = report.Location!.Value;
 
-        var (photo, output) = await _runner.RunAsync(report.Photo, ticket, cancellationToken);
-        var evidence = Stage("score", () => _scorer.Score(output));
+        var run = await _runner.RunAsync(report.Photo, ticket, cancellationToken);
+        var evidence = Stage("score", () => _scorer.Score(run.Output));
         var posterior = _fusion.Fuse(evidence, _contextPrior.For(context), report.DeclaredCategory);
-        var decision = _policy.Decide(report, location, context, photo, posterior, _runner.Model);
+        var decision = _policy.Decide(report, location, context, run.Photo, posterior, _runner.Model);
+        var receivedAt = _timeProvider.GetUtcNow();
+
+        // An embedding model's output is what operators' decisions teach and duplicates compare; a classifier's is not.
+        var embedding = _runner.Model.Kind == ModelKind.Embedding ? PrototypeMemory.Normalized(run.Output) : null;
+        var duplicate = await _duplicates.FindAsync(decision, location, receivedAt, embedding, _runner.Model.Name, run.Hash, cancellationToken);
+        if (duplicate is not null)
+        {
+            decision = TriagePolicy.AsDuplicate(decision, duplicate);
+        }
 
         // The answer is sent only once the report, its decision and its queue item are committed.
         var started = Stopwatch.GetTimestamp();
         var photoSha256 = await _archive.KeepAsync(report.Photo, cancellationToken);
-        var record = StoredDecisions.ToRecord(report, decision, fingerprint, photoSha256, _timeProvider.GetUtcNow());
+        var record = StoredDecisions.ToRecord(report, decision, fingerprint, photoSha256, receivedAt) with
+        {
+            Embedding = embedding,
+            EmbeddingModel = embedding is null ? null : _runner.Model.Name,
+            PhotoHash = run.Hash,
+            DuplicateOf = duplicate?.OriginalId,
+        };
         var existing = await _store.AddAsync(record, StoredDecisions.ToRecord(decision, record.ReceivedAt), cancellationToken);
         _metrics.StageCompleted("store", Stopwatch.GetElapsedTime(started).TotalSeconds);
 
         // Another instance stored the same id first: its decision is the answer (or the conflict).
-        return existing is null ? decision : Replay(report.ReportId, existing, fingerprint);
+        if (existing is not null)
+        {
+            return await ReplayAsync(report.ReportId, existing, fingerprint, cancellationToken);
+        }
+
+        // A duplicate's outcome is its original's: what GetReport will answer, answered now.
+        return duplicate is null ? decision : await CurrentAsync(new StoredReport(record, StoredDecisions.ToRecord(decision, record.ReceivedAt)), cancellationToken);
     }
 
-    private TriageDecision Replay(string reportId, StoredReport stored, byte[] fingerprint)
+    private async Task<TriageDecision> ReplayAsync(string reportId, StoredReport stored, byte[] fingerprint, CancellationToken cancellationToken)
     {
         if (!CryptographicOperations.FixedTimeEquals(stored.Report.Fingerprint, fingerprint))
         {
@@ -233,7 +260,31 @@ public sealed class TriagePipeline
 
         _metrics.Replayed();
         Log.Replayed(_logger, reportId);
-        return StoredDecisions.ToDecision(stored, _policy.Taxonomy);
+        return await CurrentAsync(stored, cancellationToken);
+    }
+
+    /// <summary>A stored report's current decision; a duplicate's follows its original's (its label, queue and confidence).</summary>
+    private async Task<TriageDecision> CurrentAsync(StoredReport stored, CancellationToken cancellationToken)
+    {
+        var own = StoredDecisions.ToDecision(stored, _policy.Taxonomy);
+        if (stored.Report.DuplicateOf is not { } originalId || await _store.FindAsync(originalId, cancellationToken) is not { } original)
+        {
+            return own;
+        }
+
+        var outcome = StoredDecisions.ToDecision(original, _policy.Taxonomy);
+        return own with
+        {
+            Status = TriageStatus.Duplicate,
+            DuplicateOf = originalId,
+            Label = outcome.Label,
+            Confidence = outcome.Confidence,
+            Candidates = outcome.Candidates,
+            Queue = outcome.Queue,
+            Rule = outcome.Rule,
+            ReportCount = original.Report.ReportCount,
+            Explanation = [.. own.Explanation, $"outcome: that of report {originalId}, {outcome.Status} to {outcome.Queue.Id}"],
+        };
     }
 
     private static ReportConflictException Conflict(string reportId) =>
@@ -242,7 +293,12 @@ public sealed class TriagePipeline
     private void Record(TriageDecision decision, long started)
     {
         var elapsed = Stopwatch.GetElapsedTime(started);
-        var outcome = decision.Status == TriageStatus.Routed ? "routed" : "needs_review";
+        var outcome = decision.Status switch
+        {
+            TriageStatus.Routed => "routed",
+            TriageStatus.Duplicate => "duplicate",
+            _ => "needs_review",
+        };
         _metrics.ReportTriaged(outcome, elapsed.TotalSeconds);
         _metrics.Confidence(decision.Confidence);
         Log.Triaged(_logger, decision.ReportId, outcome, decision.Label?.Code ?? "(none)", decision.Confidence, decision.Queue.Id, elapsed.TotalMilliseconds);

@@ -95,6 +95,15 @@ public sealed class TriagePolicy(Taxonomy.Taxonomy taxonomy, IQueueRouter router
         };
     }
 
+    /// <summary>The decision for a report attached to an earlier one: no queue of its own, and why.</summary>
+    public static TriageDecision AsDuplicate(TriageDecision decision, Duplicates.DuplicateMatch match) => decision with
+    {
+        Status = TriageStatus.Duplicate,
+        DuplicateOf = match.OriginalId,
+        Queue = new QueueRef("", ""),
+        Explanation = [.. decision.Explanation, match.Reason, $"queue: none of its own; it follows report {match.OriginalId}"],
+    };
+
     /// <summary>
     /// Probabilities to six decimals: what the caller reads and what the threshold is compared with are the same number
     /// (0.7, not 0.6999999999999998), and labels equal but for rounding noise tie.

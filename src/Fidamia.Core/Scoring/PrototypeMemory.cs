@@ -4,7 +4,11 @@ using Microsoft.Extensions.Options;
 namespace Fidamia.Core.Scoring;
 
 /// <summary>One labelled example: an L2-normalised embedding and a stable id (so the same photo is never learnt twice).</summary>
-public sealed record PrototypeExample(string Id, string Label, float[] Embedding);
+public sealed record PrototypeExample(string Id, string Label, float[] Embedding)
+{
+    /// <summary>How much it counts in its label's prototype (an operator's example 1).</summary>
+    public double Weight { get; init; } = 1;
+}
 
 /// <summary>
 /// Learns labels from examples for an embedding model: per label, the centroid of the
@@ -20,8 +24,9 @@ public sealed class PrototypeMemory : IImageScorer
     private readonly Lock _writeLock = new();
     private Snapshot _snapshot;
 
-    public PrototypeMemory(Taxonomy.Taxonomy taxonomy, IOptions<PrototypeOptions> options, int dimension)
+    public PrototypeMemory(Taxonomy.Taxonomy taxonomy, IOptions<PrototypeOptions> options, int dimension, string model = "")
     {
+        Model = model;
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
         _taxonomy = taxonomy;
         _options = options.Value;
@@ -30,6 +35,9 @@ public sealed class PrototypeMemory : IImageScorer
     }
 
     public int Dimension { get; }
+
+    /// <summary>The model (name) whose feature space the examples are in.</summary>
+    public string Model { get; }
 
     public int Count => _snapshot.Examples.Count;
 
@@ -158,7 +166,7 @@ public sealed class PrototypeMemory : IImageScorer
             {
                 var index = taxonomy.Find(example.Label)!.Index;
                 counts[index]++;
-                VectorMath.AddInPlace(sums[index], example.Embedding);
+                VectorMath.AddScaledInPlace(sums[index], example.Embedding, (float)example.Weight);
             }
 
             // Cosine is scale-invariant, so the normalised sum stands for the centroid.

@@ -19,6 +19,10 @@ public sealed class PrototypeOptions
     [Range(-1.0, 1.0)]
     public double OpenSetThreshold { get; set; } = 0.7;
 
+    /// <summary>How often an instance reads the examples other instances learnt.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan SyncInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Optional ImageFolder (<c>DIR/&lt;label code&gt;/*.jpg|png</c>) learnt at start.</summary>
     public string? SeedPath { get; set; }
 }

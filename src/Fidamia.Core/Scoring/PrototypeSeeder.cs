@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Fidamia.Core.Diagnostics;
 using Fidamia.Core.Errors;
 using Fidamia.Core.Pipeline;
+using Fidamia.Core.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,7 @@ public sealed class PrototypeSeeder(
     Taxonomy.Taxonomy taxonomy,
     PhotoModelRunner runner,
     IImageScorer scorer,
-    PrototypeStore store,
+    IPrototypeStore store,
     ILogger<PrototypeSeeder> logger) : IHostedService
 {
     private static readonly string[] PhotoExtensions = [".jpg", ".jpeg", ".png", ".webp"];
@@ -30,7 +31,6 @@ public sealed class PrototypeSeeder(
             return;
         }
 
-        Log.PrototypesLoaded(logger, runner.Model.Name, memory.Count, memory.CountsByLabel.Count);
         if (string.IsNullOrEmpty(options.Value.SeedPath))
         {
             return;
@@ -74,11 +74,8 @@ public sealed class PrototypeSeeder(
             }
         }
 
-        var added = memory.Add(examples);
-        if (added > 0)
-        {
-            store.Save(runner.Model.Name, memory.Examples);
-        }
+        var added = await store.AddAsync(examples.Select(e => new StoredPrototype(memory.Model, e, "seed", 1, null)).ToList(), cancellationToken);
+        memory.Add(examples);
 
         Log.PrototypesSeeded(logger, added, root, skipped);
     }

@@ -59,4 +59,13 @@ public static class VectorMath
             target[i] += values[i];
         }
     }
+
+    /// <summary>sum += weight x vector.</summary>
+    public static void AddScaledInPlace(Span<float> sum, ReadOnlySpan<float> vector, float weight)
+    {
+        for (var i = 0; i < sum.Length; i++)
+        {
+            sum[i] += weight * vector[i];
+        }
+    }
 }

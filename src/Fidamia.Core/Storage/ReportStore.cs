@@ -49,6 +49,21 @@ public sealed record ReportRecord
 
     /// <summary>When retention deleted the photo file (<c>Storage:PhotoRetentionDays</c>); null while it is kept.</summary>
     public DateTimeOffset? PhotoDeletedAt { get; init; }
+
+    /// <summary>The photo's embedding, L2-normalised, from <see cref="EmbeddingModel"/>; null for a classifier model.</summary>
+    public float[]? Embedding { get; init; }
+
+    /// <summary>The model (name: its versions share a feature space) whose embedding this is.</summary>
+    public string? EmbeddingModel { get; init; }
+
+    /// <summary>The photo's difference hash (<see cref="Imaging.PhotoHash"/>).</summary>
+    public ulong? PhotoHash { get; init; }
+
+    /// <summary>The earlier report this one is attached to as a duplicate.</summary>
+    public string? DuplicateOf { get; init; }
+
+    /// <summary>This report and those attached to it.</summary>
+    public int ReportCount { get; init; } = 1;
 }
 
 /// <summary>Who decided: the model at triage, or a person later (operators).</summary>
@@ -142,6 +157,9 @@ public interface IPhotoArchive
     /// being stored right now may refer to it. True when the photo is gone (also when it was not there).
     /// </summary>
     bool Delete(string photoSha256, DateTimeOffset keptSince);
+
+    /// <summary>The stored (stripped) photo; null when it is not there (deleted by retention).</summary>
+    Task<byte[]?> ReadAsync(string photoSha256, CancellationToken cancellationToken);
 }
 
 /// <summary>Removes the metadata of a photo that passed inspection, without re-encoding it.</summary>

@@ -74,6 +74,8 @@ public static class StoredDecisions
             ModelVersion = decision.ModelVersion,
             Rule = decision.Rule,
             Explanation = decision.Explanation,
+            DuplicateOf = report.DuplicateOf,
+            ReportCount = report.ReportCount,
         };
     }
 }

@@ -62,6 +62,13 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
                 return Build(Code.AlreadyExists, conflict.Message);
             case NotFoundException notFound:
                 return Build(Code.NotFound, notFound.Message);
+            case PreconditionFailedException failed:
+                return Build(Code.FailedPrecondition, failed.Message, new PreconditionFailure
+                {
+                    Violations = { new PreconditionFailure.Types.Violation { Type = failed.Type, Subject = failed.Subject, Description = failed.Message } },
+                });
+            case UnauthenticatedException unauthenticated:
+                return Build(Code.Unauthenticated, unauthenticated.Message);
             case CapacityExceededException capacity:
                 return Build(
                     Code.ResourceExhausted,

@@ -39,6 +39,8 @@ public sealed class TriageGrpcService(TriagePipeline pipeline) : TriageService.T
             {
                 DomainStatus.Routed => Protos.V1.TriageStatus.Routed,
                 DomainStatus.NeedsReview => Protos.V1.TriageStatus.NeedsReview,
+                DomainStatus.Duplicate => Protos.V1.TriageStatus.Duplicate,
+                DomainStatus.Rejected => Protos.V1.TriageStatus.Rejected,
                 _ => Protos.V1.TriageStatus.Unspecified,
             },
             Label = decision.Label is { } label ? new Label { Code = label.Code, Name = label.Name } : null,
@@ -52,6 +54,8 @@ public sealed class TriageGrpcService(TriagePipeline pipeline) : TriageService.T
                 Format = decision.Photo.Format,
             },
             Model = new ModelInfo { Name = decision.ModelName, Version = decision.ModelVersion },
+            DuplicateOf = decision.DuplicateOf ?? "",
+            ReportCount = decision.ReportCount,
         };
         if (decision.Photo.ExifLocation is { } exif)
         {
@@ -73,7 +77,7 @@ public sealed class TriageGrpcService(TriagePipeline pipeline) : TriageService.T
         return response;
     }
 
-    private static Context ToProto(Core.Location.LocationContext context)
+    internal static Context ToProto(Core.Location.LocationContext context)
     {
         var proto = new Context
         {

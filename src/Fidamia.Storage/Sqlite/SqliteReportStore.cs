@@ -81,9 +81,11 @@ public sealed class SqliteReportStore : IReportStore, IDisposable
         var (connection, transaction) = (write.Connection, write.Transaction);
         var inserted = await ExecuteAsync(connection, transaction, """
             INSERT INTO reports (report_id, fingerprint, received_at, lat, lon, accuracy_m, declared_category, description, channel,
-                reported_at, photo_sha256, photo_format, photo_width, photo_height, exif_lat, exif_lon, taken_at, photo_orientation)
+                reported_at, photo_sha256, photo_format, photo_width, photo_height, exif_lat, exif_lon, taken_at, photo_orientation,
+                current_status, current_label, territory, commune_insee, commune_name, embedding, embedding_model, photo_hash, duplicate_of)
             VALUES ($id, $fingerprint, $received, $lat, $lon, $accuracy, $declared, $description, $channel,
-                $reported, $sha, $format, $width, $height, $exifLat, $exifLon, $taken, $orientation)
+                $reported, $sha, $format, $width, $height, $exifLat, $exifLon, $taken, $orientation,
+                $status, $label, $territory, $insee, $commune, $embedding, $embeddingModel, $hash, $duplicateOf)
             ON CONFLICT (report_id) DO NOTHING
             """, cancellationToken,
             ("$id", report.ReportId), ("$fingerprint", report.Fingerprint), ("$received", Time(report.ReceivedAt)),
@@ -91,7 +93,11 @@ public sealed class SqliteReportStore : IReportStore, IDisposable
             ("$description", report.Description), ("$channel", (int)report.Channel), ("$reported", Time(report.ReportedAt)),
             ("$sha", report.PhotoSha256), ("$format", report.PhotoFormat), ("$width", report.PhotoWidth), ("$height", report.PhotoHeight),
             ("$exifLat", report.ExifLat), ("$exifLon", report.ExifLon), ("$taken", Time(report.TakenAt)),
-            ("$orientation", report.PhotoOrientation));
+            ("$orientation", report.PhotoOrientation),
+            ("$status", decision.Status.ToString()), ("$label", decision.LabelCode), ("$territory", decision.Context.Territory),
+            ("$insee", decision.Context.Commune.Insee), ("$commune", decision.Context.Commune.Name),
+            ("$embedding", report.Embedding is { } e ? EmbeddingCodec.ToBytes(e) : null), ("$embeddingModel", report.EmbeddingModel),
+            ("$hash", report.PhotoHash is { } h ? unchecked((long)h) : null), ("$duplicateOf", report.DuplicateOf));
         if (inserted == 0)
         {
             await transaction.RollbackAsync(cancellationToken);
@@ -99,14 +105,24 @@ public sealed class SqliteReportStore : IReportStore, IDisposable
         }
 
         var decisionId = await InsertDecisionAsync(connection, transaction, report.ReportId, decision, cancellationToken);
-        await ExecuteAsync(connection, transaction, """
-            INSERT INTO queue_items (queue_id, report_id, decision_id, state, attempts, visible_at, created_at)
-            VALUES ($queue, $id, $decision, 'ready', 0, $at, $at)
-            """, cancellationToken, ("$queue", decision.QueueId), ("$id", report.ReportId), ("$decision", decisionId), ("$at", Time(decision.At)));
+        if (report.DuplicateOf is { } original)
+        {
+            // Attached to the original: no item of its own, one more report of the original's problem.
+            await ExecuteAsync(connection, transaction, "UPDATE reports SET report_count = report_count + 1 WHERE report_id = $original",
+                cancellationToken, ("$original", original));
+        }
+        else
+        {
+            await ExecuteAsync(connection, transaction, """
+                INSERT INTO queue_items (queue_id, report_id, decision_id, state, attempts, visible_at, created_at)
+                VALUES ($queue, $id, $decision, 'ready', 0, $at, $at)
+                """, cancellationToken, ("$queue", decision.QueueId), ("$id", report.ReportId), ("$decision", decisionId), ("$at", Time(decision.At)));
+        }
+
         await ExecuteAsync(connection, transaction, """
             INSERT INTO audit (report_id, at, actor, action, details) VALUES ($id, $at, $actor, 'triaged', $details)
             """, cancellationToken, ("$id", report.ReportId), ("$at", Time(decision.At)), ("$actor", decision.Actor),
-            ("$details", $"{decision.Status} to {decision.QueueId}"));
+            ("$details", report.DuplicateOf is { } of ? $"Duplicate of {of}" : $"{decision.Status} to {decision.QueueId}"));
         await transaction.CommitAsync(cancellationToken);
         return null;
     }
@@ -183,7 +199,7 @@ public sealed class SqliteReportStore : IReportStore, IDisposable
         return connection;
     }
 
-    private static async Task<long> InsertDecisionAsync(
+    internal static async Task<long> InsertDecisionAsync(
         SqliteConnection connection, SqliteTransaction transaction, string reportId, DecisionRecord decision, CancellationToken cancellationToken)
     {
         await using var command = Command(connection, transaction, """
@@ -204,7 +220,8 @@ public sealed class SqliteReportStore : IReportStore, IDisposable
         ReportRecord report;
         await using (var command = Command(connection, transaction, """
             SELECT fingerprint, received_at, lat, lon, accuracy_m, declared_category, description, channel, reported_at,
-                photo_sha256, photo_format, photo_width, photo_height, exif_lat, exif_lon, taken_at, photo_orientation, photo_deleted_at
+                photo_sha256, photo_format, photo_width, photo_height, exif_lat, exif_lon, taken_at, photo_orientation, photo_deleted_at,
+                embedding, embedding_model, photo_hash, duplicate_of, report_count
             FROM reports WHERE report_id = $id
             """, ("$id", reportId)))
         await using (var row = await command.ExecuteReaderAsync(cancellationToken))
@@ -235,6 +252,11 @@ public sealed class SqliteReportStore : IReportStore, IDisposable
                 TakenAt = row.IsDBNull(15) ? null : ParseTime(row.GetString(15)),
                 PhotoOrientation = row.GetInt32(16),
                 PhotoDeletedAt = row.IsDBNull(17) ? null : ParseTime(row.GetString(17)),
+                Embedding = row.IsDBNull(18) ? null : EmbeddingCodec.FromBytes((byte[])row[18]),
+                EmbeddingModel = row.IsDBNull(19) ? null : row.GetString(19),
+                PhotoHash = row.IsDBNull(20) ? null : unchecked((ulong)row.GetInt64(20)),
+                DuplicateOf = row.IsDBNull(21) ? null : row.GetString(21),
+                ReportCount = row.GetInt32(22),
             };
         }
 

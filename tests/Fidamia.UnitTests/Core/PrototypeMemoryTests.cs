@@ -96,7 +96,7 @@ public class PrototypeMemoryTests
         var directory = Directory.CreateTempSubdirectory("fidamia-prototypes-").FullName;
         try
         {
-            var store = new PrototypeStore(directory);
+            var store = new PrototypeJsonFile(directory);
             var memory = Memory();
             memory.Add([Example("g1", "graffiti", 3, 4, 0), Example("n1", "nid_de_poule", 0, 0, 2)]);
 

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Fidamia.Core;
 using Fidamia.Core.Context;
 using Fidamia.Core.Diagnostics;
+using Fidamia.Core.Duplicates;
 using Fidamia.Core.Errors;
 using Fidamia.Core.Fusion;
 using Fidamia.Core.Geo;
@@ -58,6 +59,7 @@ public sealed class TriagePipelineTests : IDisposable
             new TriagePolicy(_taxonomy, new FamilyTerritoryRouter(), options),
             _store,
             new HashingArchive(),
+            new DuplicateFinder(new NoNearbyReports(), new DuplicatePolicy(_taxonomy, Options.Create(new DuplicateOptions()))),
             TimeProvider.System,
             metrics,
             NullLogger<TriagePipeline>.Instance);
@@ -395,6 +397,8 @@ public sealed class TriagePipelineTests : IDisposable
             Task.FromResult(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(photo.Span)));
 
         public bool Delete(string photoSha256, DateTimeOffset keptSince) => throw new NotSupportedException();
+
+        public Task<byte[]?> ReadAsync(string photoSha256, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }
 
@@ -434,5 +438,26 @@ internal sealed class InMemoryReportStore : IReportStore
         throw new NotSupportedException();
 
     public Task<int> MarkPhotoDeletedAsync(string photoSha256, DateTimeOffset cutoff, DateTimeOffset at, CancellationToken cancellationToken) =>
+        throw new NotSupportedException();
+}
+
+/// <summary>A review store with nothing near any report: the pipeline's duplicate search finds nothing.</summary>
+internal sealed class NoNearbyReports : IReviewStore
+{
+    public Task<IReadOnlyList<NearbyReport>> FindNearbyAsync(
+        double lat, double lon, double radiusM, DateTimeOffset since, string? excluding, int max, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<NearbyReport>>([]);
+
+    public Task<PendingPage> ListPendingAsync(PendingFilter filter, int pageSize, PendingCursor? after, DateTimeOffset now, CancellationToken cancellationToken) =>
+        throw new NotSupportedException();
+
+    public Task<(ClaimOutcome Outcome, ReviewClaim? Claim)> ClaimAsync(
+        string reportId, string operatorName, DateTimeOffset now, TimeSpan duration, CancellationToken cancellationToken) =>
+        throw new NotSupportedException();
+
+    public Task<ReviewClaim?> FindClaimAsync(string reportId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        throw new NotSupportedException();
+
+    public Task<HumanDecisionOutcome> ApplyAsync(HumanDecision human, DateTimeOffset now, CancellationToken cancellationToken) =>
         throw new NotSupportedException();
 }

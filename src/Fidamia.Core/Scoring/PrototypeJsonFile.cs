@@ -4,11 +4,12 @@ using System.Text.Json.Serialization;
 namespace Fidamia.Core.Scoring;
 
 /// <summary>
-/// Persists a model's prototype memory as one JSON file under the data directory, written
+/// The prototype memory as it was kept before it moved into the store: one JSON file per model under the data directory,
+/// imported once at start (<see cref="PrototypeSync"/>). Written
 /// atomically (temporary file, then rename) so a crash never leaves half a memory.
 /// Keyed by model name: versions of one model (fp32, int8) share a feature space.
 /// </summary>
-public sealed class PrototypeStore(string directory)
+public sealed class PrototypeJsonFile(string directory)
 {
     public string PathFor(string modelName) => System.IO.Path.Combine(directory, $"{modelName}.json");
 
