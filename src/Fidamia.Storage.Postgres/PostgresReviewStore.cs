@@ -133,7 +133,8 @@ public sealed class PostgresReviewStore(PostgresDatabase database) : IReviewStor
             RETURNING expires_at
             """, ("id", reportId), ("operator", operatorName), ("duration", duration)))
         {
-            claim = new ReviewClaim(operatorName, (DateTimeOffset)(await command.ExecuteScalarAsync(cancellationToken))!);
+            var expires = (DateTime)(await command.ExecuteScalarAsync(cancellationToken))!;
+            claim = new ReviewClaim(operatorName, new DateTimeOffset(DateTime.SpecifyKind(expires, DateTimeKind.Utc)));
         }
 
         await using (var command = Command(connection, transaction, """

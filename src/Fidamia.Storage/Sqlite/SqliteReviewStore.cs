@@ -147,14 +147,6 @@ public sealed class SqliteReviewStore(SqliteReportStore store) : IReviewStore
     {
         await using var write = await store.BeginWriteAsync(cancellationToken);
         var (connection, transaction) = (write.Connection, write.Transaction);
-        var released = await ExecuteAsync(connection, transaction, """
-            DELETE FROM review_claims WHERE report_id = $id AND operator = $operator AND expires_at > $now
-            """, cancellationToken, ("$id", human.ReportId), ("$operator", human.Operator), ("$now", Time(now)));
-        if (released == 0)
-        {
-            return HumanDecisionOutcome.NotClaimed;
-        }
-
         string? previousOriginal;
         await using (var command = Command(connection, transaction, """
             SELECT duplicate_of FROM reports WHERE report_id = $id AND current_status IN ('NeedsReview', 'Duplicate')
@@ -167,6 +159,14 @@ public sealed class SqliteReviewStore(SqliteReportStore store) : IReviewStore
             }
 
             previousOriginal = row.IsDBNull(0) ? null : row.GetString(0);
+        }
+
+        var released = await ExecuteAsync(connection, transaction, """
+            DELETE FROM review_claims WHERE report_id = $id AND operator = $operator AND expires_at > $now
+            """, cancellationToken, ("$id", human.ReportId), ("$operator", human.Operator), ("$now", Time(now)));
+        if (released == 0)
+        {
+            return HumanDecisionOutcome.NotClaimed;
         }
 
         var decision = human.Decision;
