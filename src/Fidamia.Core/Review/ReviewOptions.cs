@@ -7,8 +7,8 @@ public sealed class ReviewOptions
     public const string SectionName = "Review";
 
     /// <summary>How long an operator's claim on a report lasts; claiming again extends it.</summary>
-    [Range(1, 480)]
-    public int ClaimMinutes { get; set; } = 15;
+    [Range(0.01, 480)]
+    public double ClaimMinutes { get; set; } = 15;
 
     [Range(1, 500)]
     public int DefaultPageSize { get; set; } = 50;
