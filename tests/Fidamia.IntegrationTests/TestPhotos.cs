@@ -71,6 +71,8 @@ internal static class TestPhotos
             .Crop(new Rectangle(x0, y0, w, h))
             .Rotate(degrees)
             .Resize(Math.Max(32, (int)(w * scale)), Math.Max(32, (int)(h * scale))));
+        // Another shot, not this file's: none of its EXIF (leuvenA.jpg's GPS would put every shot in Belgium).
+        image.Metadata.ExifProfile = null;
         using var stream = new MemoryStream();
         image.Save(stream, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 60 + random.Next(31) });
         return stream.ToArray();

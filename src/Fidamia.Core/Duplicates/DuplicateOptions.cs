@@ -17,7 +17,7 @@ public sealed class DuplicateOptions
     public Dictionary<string, double> RadiusM { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>How far back an open report can be the original.</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
     public TimeSpan Window { get; set; } = TimeSpan.FromDays(14);
 
     /// <summary>Photos at least this close (embedding cosine) show the same scene.</summary>
