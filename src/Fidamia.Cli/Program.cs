@@ -8,6 +8,7 @@ var root = new RootCommand("fidamia: triage citizen reports with the Fidamia ser
     RouteCommand.Create(),
     QueueCommand.Create(),
     QueueCommand.Report(),
+    ReviewCommand.Create(),
     BenchCommand.Create(),
     Fidamia.Cli.Model.ModelCommand.Create(),
 };

@@ -117,7 +117,7 @@ internal static class QueueCommand
     }
 
     /// <summary>Adds --server and --json to <paramref name="action"/>, and prints its answer, or the RPC error as triage does.</summary>
-    private static Command Rpc(Command returned, Command action, Func<GrpcChannel, ParseResult, bool, CancellationToken, Task<string>> call)
+    internal static Command Rpc(Command returned, Command action, Func<GrpcChannel, ParseResult, bool, CancellationToken, Task<string>> call)
     {
         var server = new Option<string>("--server") { Description = "The service's gRPC address", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var json = new Option<bool>("--json") { Description = "Print the answer as JSON" };

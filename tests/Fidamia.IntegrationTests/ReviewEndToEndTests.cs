@@ -130,4 +130,35 @@ public sealed class ReviewEndToEndTests : IAsyncLifetime
         Assert.Equal((TriageStatus.Routed, "depot_sauvage", ""), (undone.Status, undone.Label.Code, undone.DuplicateOf));
         Assert.Equal(1, originalAfter.ReportCount);
     }
+
+    [SharedDataFact]
+    public async Task Cli_OperatorListsClaimsShowsAndResolvesFromATerminal()
+    {
+        var id = await PendingAsync();
+        var server = _server.Address.ToString();
+        var photo = Path.Combine(Path.GetTempPath(), $"fidamia-review-{Guid.NewGuid():N}.jpg");
+        try
+        {
+            var list = await CliProcess.RunAsync("review", "list", "--label", "graffiti", "--page-size", "200", "--server", server);
+            var claim = await CliProcess.RunAsync("review", "claim", id, "--operator", "carole", "--server", server);
+            var show = await CliProcess.RunAsync("review", "show", id, "--photo", photo, "--max-side", "100", "--server", server);
+            var resolve = await CliProcess.RunAsync("review", "resolve", id, "graffiti", "--operator", "carole", "--note", "tag", "--server", server);
+            var again = await CliProcess.RunAsync("review", "reject", id, "--reason", "x", "--operator", "carole", "--server", server);
+
+            Assert.True(list.ExitCode == 0, list.Stderr);
+            Assert.Contains(id, list.Stdout, StringComparison.Ordinal);
+            Assert.Contains("under review; by label: graffiti", list.Stdout, StringComparison.Ordinal);
+            Assert.Contains("claimed by carole", claim.Stdout, StringComparison.Ordinal);
+            Assert.True(show.ExitCode == 0, show.Stderr);
+            Assert.Contains("\"claim\"", show.Stdout, StringComparison.Ordinal);
+            Assert.True(new FileInfo(photo).Length > 0);
+            Assert.Contains("TRIAGE_STATUS_ROUTED", resolve.Stdout, StringComparison.Ordinal);
+            Assert.NotEqual(0, again.ExitCode);
+            Assert.Contains("FAILED_PRECONDITION", again.Stderr, StringComparison.OrdinalIgnoreCase);
+        }
+        finally
+        {
+            File.Delete(photo);
+        }
+    }
 }
