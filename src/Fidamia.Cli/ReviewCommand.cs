@@ -21,7 +21,36 @@ internal static class ReviewCommand
         command.Subcommands.Add(Resolve());
         command.Subcommands.Add(Reject());
         command.Subcommands.Add(Duplicate());
+        command.Subcommands.Add(Stats());
         return command;
+    }
+
+    private static Command Stats()
+    {
+        var since = new Option<DateTimeOffset?>("--since") { Description = "Only decisions since then (e.g. 2026-11-01)" };
+        var command = new Command("stats", "Per model label and confidence band, how often operators agreed; the learnt reliability of declarations") { since };
+        return QueueCommand.Rpc(command, command, async (channel, result, json, cancellationToken) =>
+        {
+            var request = new ReviewStatsRequest();
+            if (result.GetValue(since) is { } from)
+            {
+                request.Since = Timestamp.FromDateTimeOffset(from);
+            }
+
+            var response = await new ReviewService.ReviewServiceClient(channel).StatsAsync(request, cancellationToken: cancellationToken);
+            if (json)
+            {
+                return CliJson.Format(response);
+            }
+
+            var lines = new List<string> { "model label        confidence   decided  agreed  agreement" };
+            lines.AddRange(response.Labels.SelectMany(l => l.Bands.Select(b => string.Create(CultureInfo.InvariantCulture,
+                $"{l.Label,-18} {b.From:0.0}-{b.To:0.0}   {b.Decided,9} {b.Agreed,7} {b.Agreement,10:0.00}"))));
+            lines.Add("channel  declared           reliability  decisions");
+            lines.AddRange(response.Declarations.Select(d => string.Create(CultureInfo.InvariantCulture,
+                $"{d.Channel.ToString().Replace("Channel", "", StringComparison.Ordinal).ToLowerInvariant(),-8} {(d.Declared.Length == 0 ? "(all)" : d.Declared),-18} {d.Reliability,11:0.00} {d.Decisions,10}")));
+            return string.Join(Environment.NewLine, lines);
+        });
     }
 
     private static Command List()

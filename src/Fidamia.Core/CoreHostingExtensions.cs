@@ -43,7 +43,10 @@ public static class CoreHostingExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<FidamiaMetrics>();
         services.AddSingleton<ReportValidator>();
-        services.AddSingleton<EvidenceFusion>();
+        services.AddSingleton<DeclarationReliability>();
+        services.AddSingleton(sp => new EvidenceFusion(
+            sp.GetRequiredService<Taxonomy.Taxonomy>(), sp.GetRequiredService<IOptions<TriageOptions>>(), sp.GetRequiredService<DeclarationReliability>()));
+        services.AddHostedService<DeclarationReliabilityRefresher>();
         services.TryAddSingleton<IQueueRouter, FamilyTerritoryRouter>();
         services.AddSingleton(sp => new PrototypeJsonFile(sp.GetRequiredService<DataDirectory>().Combine("prototypes")));
         services.AddSingleton(CreateScorer);

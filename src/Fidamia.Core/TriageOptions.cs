@@ -7,9 +7,24 @@ public sealed class TriageOptions
 {
     public const string SectionName = "Triage";
 
-    /// <summary>Probability that the citizen's declared category is right (rho).</summary>
+    /// <summary>
+    /// Probability that a declared category is right (rho) before operators have said anything: the prior of what is
+    /// learnt per channel and per declared label from their decisions.
+    /// </summary>
     [Range(0.0, 1.0)]
     public double DeclaredCategoryReliability { get; set; } = 0.7;
+
+    /// <summary>How many operator decisions the prior counts as: a handful of decisions cannot swing the reliability.</summary>
+    [Range(0.0, 10_000.0)]
+    public double ReliabilityPriorWeight { get; set; } = 20;
+
+    /// <summary>How often the reliability of declarations is learnt again from operators' decisions.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan ReliabilityRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How far back operators' decisions count.</summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00")]
+    public TimeSpan ReliabilityWindow { get; set; } = TimeSpan.FromDays(365);
 
     /// <summary>Share of the image evidence spread evenly, so no label is ever ruled out by the image alone.</summary>
     [Range(0.0, 0.5)]

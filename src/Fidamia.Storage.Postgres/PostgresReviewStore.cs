@@ -224,6 +224,34 @@ public sealed class PostgresReviewStore(PostgresDatabase database) : IReviewStor
         return HumanDecisionOutcome.Applied;
     }
 
+    public async Task<IReadOnlyList<HumanOutcome>> ReadHumanOutcomesAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT h.report_id, r.channel, r.declared_category, m.label_code, m.confidence, m.model_name, m.model_version,
+                h.label_code, h.status, h.actor, h.at, r.photo_sha256, r.photo_format, r.photo_deleted_at
+            FROM decisions h
+            JOIN reports r ON r.report_id = h.report_id
+            JOIN decisions m ON m.id = (SELECT MIN(id) FROM decisions WHERE report_id = h.report_id)
+            WHERE h.source = 'Human' AND h.at >= @since
+              AND h.id = (SELECT MAX(id) FROM decisions WHERE report_id = h.report_id)
+            ORDER BY h.at, h.id
+            """, ("since", Utc(since)));
+        await using var rows = await command.ExecuteReaderAsync(cancellationToken);
+        var outcomes = new List<HumanOutcome>();
+        while (await rows.ReadAsync(cancellationToken))
+        {
+            outcomes.Add(new HumanOutcome(
+                rows.GetString(0), (Fidamia.Core.Reports.ReportChannel)rows.GetInt32(1), rows.IsDBNull(2) ? null : rows.GetString(2),
+                rows.IsDBNull(3) ? null : rows.GetString(3), rows.GetDouble(4), rows.GetString(5), rows.GetString(6),
+                rows.IsDBNull(7) ? null : rows.GetString(7), Enum.Parse<TriageStatus>(rows.GetString(8)), rows.GetString(9),
+                rows.GetFieldValue<DateTimeOffset>(10), rows.GetString(11), rows.GetString(12),
+                rows.IsDBNull(13) ? null : rows.GetFieldValue<DateTimeOffset>(13)));
+        }
+
+        return outcomes;
+    }
+
     private static async Task<ReviewClaim?> FindClaimAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, string reportId, CancellationToken cancellationToken)
     {

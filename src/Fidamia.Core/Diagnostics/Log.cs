@@ -42,4 +42,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "Reading the prototype memory's new examples failed; trying again at the next interval")]
     public static partial void PrototypeSyncFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "Learning the reliability of declarations from operators' decisions failed; trying again at the next interval")]
+    public static partial void ReliabilityRefreshFailed(ILogger logger, Exception exception);
 }

@@ -7,14 +7,15 @@ namespace Fidamia.Core.Fusion;
 
 /// <summary>
 /// Fuses the evidence into a posterior over the taxonomy:
-/// <c>p(l) ∝ image(l) × context(l) × declared(l)</c>, where the citizen's declared category is
-/// right with probability rho and otherwise wrong evenly over the other labels.
+/// <c>p(l) ∝ image(l) × context(l) × declared(l)</c>, where the declared category is right with probability rho (learnt
+/// per channel and declared label from operators, <see cref="DeclarationReliability"/>) and otherwise wrong evenly over
+/// the other labels.
 /// </summary>
-public sealed class EvidenceFusion(Taxonomy.Taxonomy taxonomy, IOptions<TriageOptions> options)
+public sealed class EvidenceFusion(Taxonomy.Taxonomy taxonomy, IOptions<TriageOptions> options, DeclarationReliability? reliability = null)
 {
     private readonly TriageOptions _options = options.Value;
 
-    public Posterior Fuse(ImageEvidence image, ContextPrior contextPrior, string? declaredCategory)
+    public Posterior Fuse(ImageEvidence image, ContextPrior contextPrior, string? declaredCategory, Reports.ReportChannel channel = Reports.ReportChannel.Unspecified)
     {
         var n = taxonomy.Count;
         if (image.Probabilities.Length != n || contextPrior.Multipliers.Count != n)
@@ -25,7 +26,8 @@ public sealed class EvidenceFusion(Taxonomy.Taxonomy taxonomy, IOptions<TriageOp
         var explanation = new List<string>(image.Explanation);
         explanation.AddRange(contextPrior.Explanation);
         var declared = declaredCategory is { Length: > 0 } code ? taxonomy.Find(code) : null;
-        var rho = _options.DeclaredCategoryReliability;
+        var learnt = declared is null || reliability is null ? new Reliability(_options.DeclaredCategoryReliability, 0) : reliability.For(channel, declared.Code);
+        var rho = learnt.Rho;
         var floor = _options.ImageFloor;
 
         var posterior = new double[n];
@@ -59,7 +61,7 @@ public sealed class EvidenceFusion(Taxonomy.Taxonomy taxonomy, IOptions<TriageOp
         {
             explanation.Add(string.Create(
                 CultureInfo.InvariantCulture,
-                $"declared: '{declared.Code}', taken as right with probability {rho:0.00}"));
+                $"declared: '{declared.Code}', taken as right with probability {rho:0.00}{(learnt.Decisions > 0 ? $" (learnt from {learnt.Decisions} operator decisions on {channel.ToString().ToLowerInvariant()} declarations)" : "")}"));
         }
 
         return new Posterior(posterior, explanation);

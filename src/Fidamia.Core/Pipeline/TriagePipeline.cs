@@ -216,7 +216,7 @@ public sealed class TriagePipeline
 
         var run = await _runner.RunAsync(report.Photo, ticket, cancellationToken);
         var evidence = Stage("score", () => _scorer.Score(run.Output));
-        var posterior = _fusion.Fuse(evidence, _contextPrior.For(context), report.DeclaredCategory);
+        var posterior = _fusion.Fuse(evidence, _contextPrior.For(context), report.DeclaredCategory, report.Channel);
         var decision = _policy.Decide(report, location, context, run.Photo, posterior, _runner.Model);
         var receivedAt = _timeProvider.GetUtcNow();
 

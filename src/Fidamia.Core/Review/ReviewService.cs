@@ -32,7 +32,9 @@ public sealed class ReviewService(
     IQueueRouter router,
     IImageScorer scorer,
     DuplicatePolicy duplicates,
+    Fusion.DeclarationReliability reliability,
     IOptions<ReviewOptions> options,
+    IOptions<TriageOptions> triage,
     TimeProvider clock)
 {
     private const int MaxNote = 2000;
@@ -213,6 +215,14 @@ public sealed class ReviewService(
             [$"operator {who}: duplicate of report {root}"]);
         await ApplyAsync(new HumanDecision(reportId, who, decision, root, null, "duplicate", null), cancellationToken);
         return await pipeline.GetReportAsync(reportId, cancellationToken);
+    }
+
+    /// <summary>Agreement per label and confidence band since <paramref name="since"/>, and the reliability of declarations learnt now.</summary>
+    public async Task<(IReadOnlyList<LabelAgreement> Labels, IReadOnlyList<(Reports.ReportChannel Channel, string? Declared, Fusion.Reliability Reliability)> Declarations)> StatsAsync(
+        DateTimeOffset? since, CancellationToken cancellationToken)
+    {
+        var outcomes = await reviews.ReadHumanOutcomesAsync(since ?? clock.GetUtcNow() - triage.Value.ReliabilityWindow, cancellationToken);
+        return (ReviewStatistics.Agreement(outcomes), reliability.All);
     }
 
     private async Task ApplyAsync(HumanDecision human, CancellationToken cancellationToken)

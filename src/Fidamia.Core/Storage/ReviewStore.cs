@@ -88,7 +88,20 @@ public interface IReviewStore
     Task<ReviewClaim?> FindClaimAsync(string reportId, DateTimeOffset now, CancellationToken cancellationToken);
 
     Task<HumanDecisionOutcome> ApplyAsync(HumanDecision human, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every report whose current decision is a person's, made at or after <paramref name="since"/>, beside the model's
+    /// first decision on it: what review statistics, the reliability of declarations and the dataset are made of.
+    /// </summary>
+    Task<IReadOnlyList<HumanOutcome>> ReadHumanOutcomesAsync(DateTimeOffset since, CancellationToken cancellationToken);
 }
+
+/// <summary>A person's current decision on a report, beside what the model had said and what the citizen had declared.</summary>
+/// <param name="HumanLabel">Null when rejected.</param>
+public sealed record HumanOutcome(
+    string ReportId, Reports.ReportChannel Channel, string? DeclaredCategory, string? ModelLabel, double ModelConfidence, string ModelName,
+    string ModelVersion, string? HumanLabel, Pipeline.TriageStatus HumanStatus, string Operator, DateTimeOffset DecidedAt, string PhotoSha256,
+    string PhotoFormat, DateTimeOffset? PhotoDeletedAt);
 
 /// <summary>An example of the prototype memory as stored: where it came from and how much it weighs.</summary>
 /// <param name="Source">seed, operator or declared.</param>

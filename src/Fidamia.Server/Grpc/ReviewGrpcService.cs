@@ -112,6 +112,28 @@ public sealed class ReviewGrpcService(Core.Review.ReviewService review) : Protos
     public override async Task<TriageResponse> MarkDuplicate(MarkDuplicateRequest request, ServerCallContext context) =>
         TriageGrpcService.ToProto(await review.MarkDuplicateAsync(request.ReportId, Operator(context), request.OfReportId, context.CancellationToken));
 
+    public override async Task<ReviewStatsResponse> Stats(ReviewStatsRequest request, ServerCallContext context)
+    {
+        var (labels, declarations) = await review.StatsAsync(request.Since?.ToDateTimeOffset(), context.CancellationToken);
+        var response = new ReviewStatsResponse();
+        response.Labels.AddRange(labels.Select(l =>
+        {
+            var label = new Protos.V1.LabelAgreement { Label = l.Label, Decided = l.Decided, Agreed = l.Agreed };
+            label.Bands.AddRange(l.Bands.Select(b => new Protos.V1.AgreementBand
+            {
+                From = b.From, To = b.To, Decided = b.Decided, Agreed = b.Agreed, Agreement = b.Rate ?? 0,
+            }));
+            return label;
+        }));
+        response.Declarations.AddRange(declarations
+            .OrderBy(d => d.Channel).ThenBy(d => d.Declared, StringComparer.Ordinal)
+            .Select(d => new Protos.V1.DeclarationReliability
+            {
+                Channel = (Channel)(int)d.Channel, Declared = d.Declared ?? "", Reliability = d.Reliability.Rho, Decisions = d.Reliability.Decisions,
+            }));
+        return response;
+    }
+
     private static string? Operator(ServerCallContext context) => context.RequestHeaders.GetValue(OperatorHeader);
 
     private static Protos.V1.Claim ToProto(Core.Storage.ReviewClaim claim) =>

@@ -23,6 +23,8 @@ WHERE d.report_id = r.report_id;
 
 CREATE INDEX reports_pending ON reports (current_status, received_at, report_id);
 CREATE INDEX reports_place ON reports (lat, lon);
+-- Human decisions, for review statistics, the reliability of declarations and the dataset export.
+CREATE INDEX decisions_human ON decisions (source, at);
 
 CREATE TABLE review_claims (
     report_id  text PRIMARY KEY REFERENCES reports (report_id),

@@ -460,4 +460,7 @@ internal sealed class NoNearbyReports : IReviewStore
 
     public Task<HumanDecisionOutcome> ApplyAsync(HumanDecision human, DateTimeOffset now, CancellationToken cancellationToken) =>
         throw new NotSupportedException();
+
+    public Task<IReadOnlyList<HumanOutcome>> ReadHumanOutcomesAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
+        throw new NotSupportedException();
 }

@@ -176,4 +176,22 @@ public abstract class ReviewStoreContractTests
         Assert.Contains(since, e => e.Example.Id == "b" && e.Weight == 0.2 && e.Source == "declared" && e.ReportId == "r-9");
         Assert.Empty(other);
     }
+
+    [ContractFact]
+    public async Task ReadHumanOutcomes_GivesThePersonsDecisionBesideTheModelsFirst()
+    {
+        await AddPendingAsync("h-1", "graffiti");
+        await AddPendingAsync("h-2", "graffiti");
+        await Reviews.ClaimAsync("h-1", "alice", Now, TimeSpan.FromMinutes(5), CancellationToken.None);
+        await Reviews.ApplyAsync(
+            new HumanDecision("h-1", "alice", Resolved("salissure", "proprete-marseille-provence"), null, null, "resolved", null), Now, CancellationToken.None);
+
+        var outcome = Assert.Single(await Reviews.ReadHumanOutcomesAsync(Now - TimeSpan.FromDays(1), CancellationToken.None));
+        var later = await Reviews.ReadHumanOutcomesAsync(Now + TimeSpan.FromDays(1), CancellationToken.None);
+
+        Assert.Equal(("h-1", "graffiti", 0.912345, "salissure", TriageStatus.Routed, "alice"),
+            (outcome.ReportId, outcome.ModelLabel, outcome.ModelConfidence, outcome.HumanLabel, outcome.HumanStatus, outcome.Operator));
+        Assert.Equal(("graffiti", Fidamia.Core.Reports.ReportChannel.Phone, "resnet18", "1"), (outcome.DeclaredCategory, outcome.Channel, outcome.ModelName, outcome.ModelVersion));
+        Assert.Empty(later);
+    }
 }

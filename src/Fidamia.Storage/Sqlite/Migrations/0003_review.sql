@@ -23,6 +23,8 @@ UPDATE reports SET
 -- The review list, oldest first; the duplicate search, a bounding box on indexed coordinates.
 CREATE INDEX reports_pending ON reports (current_status, received_at, report_id);
 CREATE INDEX reports_place ON reports (lat, lon);
+-- Human decisions, for review statistics, the reliability of declarations and the dataset export.
+CREATE INDEX decisions_human ON decisions (source, at);
 
 -- One operator's claim on a report under review, until it expires.
 CREATE TABLE review_claims (
