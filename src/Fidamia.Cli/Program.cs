@@ -9,6 +9,7 @@ var root = new RootCommand("fidamia: triage citizen reports with the Fidamia ser
     QueueCommand.Create(),
     QueueCommand.Report(),
     ReviewCommand.Create(),
+    DatasetCommand.Create(),
     BenchCommand.Create(),
     Fidamia.Cli.Model.ModelCommand.Create(),
 };

@@ -61,6 +61,7 @@ public static class ServerHostingExtensions
         app.MapGrpcService<TriageGrpcService>();
         app.MapGrpcService<QueueGrpcService>();
         app.MapGrpcService<ReviewGrpcService>();
+        app.MapGrpcService<DatasetGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

@@ -161,4 +161,39 @@ public sealed class ReviewEndToEndTests : IAsyncLifetime
             File.Delete(photo);
         }
     }
+
+    [SharedDataFact]
+    public async Task DatasetExport_WritesEveryHumanLabelledReportAsAnImageFolderWithLabelsCsv()
+    {
+        var resolved = await PendingAsync();
+        var rejected = await PendingAsync();
+        var untouched = await PendingAsync();
+        await Review.ClaimAsync(new ClaimRequest { ReportId = resolved }, As("alice"));
+        await Review.ResolveAsync(new ResolveRequest { ReportId = resolved, LabelCode = "salissure", Note = "pas un tag, une salissure" }, As("alice"));
+        await Review.ClaimAsync(new ClaimRequest { ReportId = rejected }, As("alice"));
+        await Review.RejectAsync(new RejectRequest { ReportId = rejected, Reason = "hors sujet" }, As("alice"));
+        var folder = Path.Combine(Path.GetTempPath(), $"fidamia-dataset-{Guid.NewGuid():N}");
+        try
+        {
+            var (exitCode, stdout, stderr) = await CliProcess.RunAsync("dataset", "export", "--out", folder, "--server", _server.Address.ToString());
+
+            Assert.True(exitCode == 0, stderr);
+            Assert.Contains("1 reports written", stdout, StringComparison.Ordinal);
+            var photo = Path.Combine(folder, "salissure", resolved + ".png");
+            Assert.Equal(TestPhotos.Shared("graf1.png").Length, new FileInfo(photo).Length); // graf1.png carries no metadata to strip
+            var lines = await File.ReadAllLinesAsync(Path.Combine(folder, "labels.csv"));
+            Assert.Equal("report_id,label,source,operator,model_name,model_version,model_label,model_confidence,decided_at,photo", lines[0]);
+            var row = Assert.Single(lines.Skip(1)).Split(',');
+            Assert.Equal([resolved, "salissure", "human", "alice", "resnet18"], row[..5]);
+            Assert.Equal(("graffiti", "0.7", $"salissure/{resolved}.png"), (row[6], row[7], row[9]));
+            Assert.DoesNotContain(lines, l => l.Contains(rejected, StringComparison.Ordinal) || l.Contains(untouched, StringComparison.Ordinal));
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
 }
