@@ -66,6 +66,7 @@ public static class CoreHostingExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.RadiusM.Values.All(r => r is > 0 and <= 1000), "Duplicates:RadiusM: every radius must be between 1 and 1000 m")
             .ValidateOnStart();
+        services.AddSingleton<DeclaredLabels>();
         services.AddSingleton<DuplicatePolicy>();
         services.AddSingleton<DuplicateFinder>();
         services.AddOptions<ReviewOptions>()

@@ -48,7 +48,7 @@ public sealed class PostgresPrototypeStore(PostgresDatabase database) : IPrototy
             last = Math.Max(last, rows.GetInt64(0));
             examples.Add(new StoredPrototype(
                 model,
-                new PrototypeExample(rows.GetString(1), rows.GetString(2), EmbeddingCodec.FromBytes(rows.GetFieldValue<byte[]>(5))) { Weight = rows.GetDouble(4) },
+                new PrototypeExample(rows.GetString(1), rows.GetString(2), EmbeddingCodec.FromBytes(rows.GetFieldValue<byte[]>(5))) { Weight = rows.GetDouble(4), Declared = rows.GetString(3) == "declared", ReportId = rows.IsDBNull(6) ? null : rows.GetString(6) },
                 rows.GetString(3),
                 rows.GetDouble(4),
                 rows.IsDBNull(6) ? null : rows.GetString(6)));

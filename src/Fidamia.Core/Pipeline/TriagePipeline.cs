@@ -41,6 +41,7 @@ public sealed class TriagePipeline
     private readonly IReportStore _store;
     private readonly IPhotoArchive _archive;
     private readonly DuplicateFinder _duplicates;
+    private readonly DeclaredLabels _declared;
     private readonly TimeProvider _timeProvider;
     private readonly InFlightReports _inFlight = new();
 
@@ -55,6 +56,7 @@ public sealed class TriagePipeline
         IReportStore store,
         IPhotoArchive archive,
         DuplicateFinder duplicates,
+        DeclaredLabels declared,
         TimeProvider timeProvider,
         FidamiaMetrics metrics,
         ILogger<TriagePipeline> logger)
@@ -62,6 +64,7 @@ public sealed class TriagePipeline
         _store = store;
         _archive = archive;
         _duplicates = duplicates;
+        _declared = declared;
         _timeProvider = timeProvider;
         _validator = validator;
         _locator = locator;
@@ -245,6 +248,12 @@ public sealed class TriagePipeline
         if (existing is not null)
         {
             return await ReplayAsync(report.ReportId, existing, fingerprint, cancellationToken);
+        }
+
+        // A duplicate's photo and declaration are its original's problem again: only a report of its own teaches.
+        if (duplicate is null)
+        {
+            await _declared.LearnAsync(report.ReportId, report.Channel, report.DeclaredCategory, embedding, cancellationToken);
         }
 
         // A duplicate's outcome is its original's: what GetReport will answer, answered now.

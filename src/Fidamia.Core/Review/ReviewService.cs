@@ -156,7 +156,7 @@ public sealed class ReviewService(
         if (useForLearning && stored.Report.Embedding is { } embedding && stored.Report.EmbeddingModel is { } embeddingModel
             && scorer is PrototypeMemory memory && embeddingModel == memory.Model)
         {
-            learn = new StoredPrototype(embeddingModel, new PrototypeExample($"report:{reportId}", label.Code, embedding), "operator", 1, reportId);
+            learn = new StoredPrototype(embeddingModel, new PrototypeExample($"report:{reportId}", label.Code, embedding) { ReportId = reportId }, "operator", 1, reportId);
         }
 
         await ApplyAsync(new HumanDecision(reportId, who, decision, null, learn, "resolved", note), cancellationToken);

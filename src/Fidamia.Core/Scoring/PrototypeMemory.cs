@@ -8,12 +8,20 @@ public sealed record PrototypeExample(string Id, string Label, float[] Embedding
 {
     /// <summary>How much it counts in its label's prototype (an operator's example 1).</summary>
     public double Weight { get; init; } = 1;
+
+    /// <summary>A citizen's declaration (a weak label), as opposed to a person's decision or a seed photo.</summary>
+    public bool Declared { get; init; }
+
+    /// <summary>The report it was learnt from, if any: an operator's example of a report replaces that report's declared one.</summary>
+    public string? ReportId { get; init; }
 }
 
 /// <summary>
-/// Learns labels from examples for an embedding model: per label, the centroid of the
+/// Learns labels from examples for an embedding model: per label, the weighted centroid of the
 /// normalised embeddings; a photo scores softmax(cosine x scale) over labels with enough
-/// examples. Open set: when the best raw cosine is under the threshold, the photo resembles
+/// examples. Declared examples (weak labels) are kept apart: together they weigh at most
+/// <see cref="PrototypeOptions.DeclaredShare"/> of a label's operator and seed examples, so people always outweigh them,
+/// and a report an operator labelled counts only by the operator's label. Open set: when the best raw cosine is under the threshold, the photo resembles
 /// nothing learnt and the image evidence is uniform (a softmax alone never says "unknown").
 /// Thread-safe: reads take an immutable snapshot.
 /// </summary>
@@ -79,7 +87,7 @@ public sealed class PrototypeMemory : IImageScorer
 
             if (added > 0)
             {
-                _snapshot = Snapshot.Build(_taxonomy, list, Dimension);
+                _snapshot = Snapshot.Build(_taxonomy, list, Dimension, _options.DeclaredShare);
             }
 
             return added;
@@ -92,7 +100,7 @@ public sealed class PrototypeMemory : IImageScorer
         var scored = new List<int>();
         for (var i = 0; i < snapshot.Counts.Length; i++)
         {
-            if (snapshot.Counts[i] >= _options.MinExamples)
+            if (snapshot.Effective[i] >= _options.MinExamples - 1e-9)
             {
                 scored.Add(i);
             }
@@ -132,9 +140,10 @@ public sealed class PrototypeMemory : IImageScorer
             probabilities[scored[j]] = weights[j] / sum;
         }
 
+        var declared = snapshot.DeclaredCounts[bestLabel.Index];
         var reason = string.Create(
             CultureInfo.InvariantCulture,
-            $"image: closest to '{bestLabel.Code}' (cosine {cosines[bestJ]:0.00}, p {probabilities[bestLabel.Index]:0.00}; {scored.Count} learnt labels, {snapshot.Counts[bestLabel.Index]} examples of it)");
+            $"image: closest to '{bestLabel.Code}' (cosine {cosines[bestJ]:0.00}, p {probabilities[bestLabel.Index]:0.00}; {scored.Count} learnt labels, {snapshot.Counts[bestLabel.Index] - declared} examples of it{(declared > 0 ? $" and {declared} declared" : "")})");
         return new ImageEvidence(probabilities, Informative: true, [reason]);
     }
 
@@ -153,25 +162,56 @@ public sealed class PrototypeMemory : IImageScorer
         return result;
     }
 
-    private sealed record Snapshot(IReadOnlyList<PrototypeExample> Examples, HashSet<string> Ids, int[] Counts, float[][] Centroids)
+    /// <param name="Counts">Examples per label, declared ones included.</param>
+    /// <param name="DeclaredCounts">Declared examples per label that count.</param>
+    /// <param name="Effective">Per label, the weight its examples carry: what <see cref="PrototypeOptions.MinExamples"/> is compared with.</param>
+    private sealed record Snapshot(
+        IReadOnlyList<PrototypeExample> Examples, HashSet<string> Ids, int[] Counts, int[] DeclaredCounts, double[] Effective, float[][] Centroids)
     {
         public static Snapshot Empty(int labels, int dimension) =>
-            new([], [], new int[labels], Enumerable.Range(0, labels).Select(_ => new float[dimension]).ToArray());
+            new([], [], new int[labels], new int[labels], new double[labels], Enumerable.Range(0, labels).Select(_ => new float[dimension]).ToArray());
 
-        public static Snapshot Build(Taxonomy.Taxonomy taxonomy, List<PrototypeExample> examples, int dimension)
+        public static Snapshot Build(Taxonomy.Taxonomy taxonomy, List<PrototypeExample> examples, int dimension, double declaredShare)
         {
-            var counts = new int[taxonomy.Count];
-            var sums = Enumerable.Range(0, taxonomy.Count).Select(_ => new float[dimension]).ToArray();
+            var n = taxonomy.Count;
+            var counts = new int[n];
+            var declaredCounts = new int[n];
+            var strongWeight = new double[n];
+            var weakWeight = new double[n];
+            var strong = Enumerable.Range(0, n).Select(_ => new float[dimension]).ToArray();
+            var weak = Enumerable.Range(0, n).Select(_ => new float[dimension]).ToArray();
+            var decided = examples.Where(e => !e.Declared && e.ReportId is not null).Select(e => e.ReportId!).ToHashSet(StringComparer.Ordinal);
             foreach (var example in examples)
             {
                 var index = taxonomy.Find(example.Label)!.Index;
                 counts[index]++;
-                VectorMath.AddScaledInPlace(sums[index], example.Embedding, (float)example.Weight);
+                if (!example.Declared)
+                {
+                    strongWeight[index] += example.Weight;
+                    VectorMath.AddScaledInPlace(strong[index], example.Embedding, (float)example.Weight);
+                }
+                else if (example.ReportId is null || !decided.Contains(example.ReportId))
+                {
+                    declaredCounts[index]++;
+                    weakWeight[index] += example.Weight;
+                    VectorMath.AddScaledInPlace(weak[index], example.Embedding, (float)example.Weight);
+                }
             }
 
-            // Cosine is scale-invariant, so the normalised sum stands for the centroid.
-            var centroids = sums.Select(s => Normalized(s)).ToArray();
-            return new Snapshot(examples, examples.Select(e => e.Id).ToHashSet(StringComparer.Ordinal), counts, centroids);
+            var effective = new double[n];
+            var centroids = new float[n][];
+            for (var i = 0; i < n; i++)
+            {
+                // Declarations together weigh at most a share of what people taught; alone, all they weigh.
+                var factor = strongWeight[i] > 0 && weakWeight[i] > 0 ? Math.Min(1, declaredShare * strongWeight[i] / weakWeight[i]) : 1;
+                VectorMath.AddScaledInPlace(strong[i], weak[i], (float)factor);
+                effective[i] = strongWeight[i] + (factor * weakWeight[i]);
+
+                // Cosine is scale-invariant, so the normalised sum stands for the centroid.
+                centroids[i] = Normalized(strong[i]);
+            }
+
+            return new Snapshot(examples, examples.Select(e => e.Id).ToHashSet(StringComparer.Ordinal), counts, declaredCounts, effective, centroids);
         }
     }
 }

@@ -19,6 +19,17 @@ public sealed class PrototypeOptions
     [Range(-1.0, 1.0)]
     public double OpenSetThreshold { get; set; } = 0.7;
 
+    /// <summary>
+    /// The most a citizen's declaration weighs as an example of its label (a perfectly reliable one; a chance-level one
+    /// weighs nothing), against 1 for an operator's decision. 0: declarations teach nothing.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double DeclaredWeight { get; set; } = 0.25;
+
+    /// <summary>A label's declared examples together weigh at most this share of its operator and seed examples.</summary>
+    [Range(0.0, 1.0)]
+    public double DeclaredShare { get; set; } = 0.5;
+
     /// <summary>How often an instance reads the examples other instances learnt.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromSeconds(2);

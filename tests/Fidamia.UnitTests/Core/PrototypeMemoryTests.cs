@@ -113,4 +113,54 @@ public class PrototypeMemoryTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    private static PrototypeExample Declared(string report, string label, double weight, params float[] embedding) =>
+        new($"declared:{report}", label, embedding) { Declared = true, Weight = weight, ReportId = report };
+
+    [Fact]
+    public void Score_DeclaredExamplesAlone_CountByTheirWeight()
+    {
+        var memory = Memory(minExamples: 2, openSet: 0.5);
+        memory.Add([Declared("r1", "graffiti", 0.5, 1, 0, 0), Declared("r2", "graffiti", 0.5, 1, 0, 0), Declared("r3", "graffiti", 0.5, 1, 0, 0)]);
+        var threeHalves = memory.Score([1, 0, 0]).Informative;
+        memory.Add([Declared("r4", "graffiti", 0.5, 1, 0, 0)]);
+
+        Assert.False(threeHalves);
+        var evidence = memory.Score([1, 0, 0]);
+        Assert.True(evidence.Informative);
+        Assert.Contains("0 examples of it and 4 declared", evidence.Explanation[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Score_OperatorExamplesOutweighAnyNumberOfDeclarations()
+    {
+        var memory = Memory(minExamples: 1, openSet: -1);
+        // One operator example of graffiti along x; forty declarations (say, wrong ones) along y.
+        memory.Add([Example("op", "graffiti", 1, 0, 0), .. Enumerable.Range(0, 40).Select(i => Declared($"d{i}", "graffiti", 0.25, 0, 1, 0))]);
+        memory.Add([Example("n1", "nid_de_poule", 0, 0, 1)]);
+
+        var alongX = memory.Score([1, 0, 0]);
+        var alongY = memory.Score([0, 1, 0]);
+
+        // The declarations together weigh half the operator's example: the centroid leans to x.
+        var graffiti = TestTaxonomy.Small().Find("graffiti")!.Index;
+        Assert.True(alongX.Probabilities[graffiti] > alongY.Probabilities[graffiti]);
+    }
+
+    [Fact]
+    public void Add_OperatorExampleOfAReport_ReplacesItsDeclaredOne()
+    {
+        var memory = Memory(minExamples: 1, openSet: -1);
+        memory.Add([Declared("r1", "graffiti", 1, 1, 0, 0), Example("n1", "nid_de_poule", 0, 1, 0)]);
+        var before = memory.Score([1, 0, 0]).Informative && memory.CountsByLabel.ContainsKey("graffiti");
+
+        // The operator said the report is a pothole: its declaration no longer makes it a graffiti.
+        memory.Add([new PrototypeExample("report:r1", "nid_de_poule", [1, 0, 0]) { ReportId = "r1" }]);
+        var evidence = memory.Score([1, 0, 0]);
+
+        Assert.True(before);
+        var taxonomy = TestTaxonomy.Small();
+        Assert.Equal(0, evidence.Probabilities[taxonomy.Find("graffiti")!.Index]);
+        Assert.True(evidence.Probabilities[taxonomy.Find("nid_de_poule")!.Index] > 0.99);
+    }
 }

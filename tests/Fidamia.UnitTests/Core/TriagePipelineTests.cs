@@ -49,17 +49,19 @@ public sealed class TriagePipelineTests : IDisposable
         var runner = new PhotoModelRunner(_decoder, _model, scheduler, new PhotoAdmission(schedulerOptions, scheduler, metrics), schedulerOptions, metrics);
         _disposables.Add(runner);
         _disposables.Add(scheduler);
+        var scorer = new FixedScorer(() => _evidence);
         return new TriagePipeline(
             new ReportValidator(_taxonomy, TimeProvider.System),
             _locator,
             runner,
-            new FixedScorer(() => _evidence),
+            scorer,
             new ConfiguredContextPrior(_taxonomy, Options.Create(new ContextPriorOptions())),
             new EvidenceFusion(_taxonomy, options),
             new TriagePolicy(_taxonomy, new FamilyTerritoryRouter(), options),
             _store,
             new HashingArchive(),
             new DuplicateFinder(new NoNearbyReports(), new DuplicatePolicy(_taxonomy, Options.Create(new DuplicateOptions()))),
+            new DeclaredLabels(scorer, new NoPrototypes(), new DeclarationReliability(options), _taxonomy, Options.Create(new PrototypeOptions())),
             TimeProvider.System,
             metrics,
             NullLogger<TriagePipeline>.Instance);
@@ -462,5 +464,14 @@ internal sealed class NoNearbyReports : IReviewStore
         throw new NotSupportedException();
 
     public Task<IReadOnlyList<HumanOutcome>> ReadHumanOutcomesAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
+        throw new NotSupportedException();
+}
+
+/// <summary>A prototype store nothing may be written to: a scorer that is no prototype memory never learns.</summary>
+internal sealed class NoPrototypes : IPrototypeStore
+{
+    public Task<int> AddAsync(IReadOnlyCollection<StoredPrototype> examples, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public Task<(IReadOnlyList<StoredPrototype> Examples, long Cursor)> ReadAsync(string model, long? cursor, CancellationToken cancellationToken) =>
         throw new NotSupportedException();
 }
