@@ -125,7 +125,9 @@ internal static class PipelineBench
             var runId = Guid.NewGuid().ToString("N")[..12];
             // The same stages, the same model and admission; only where reports are kept differs.
             var unstored = compareRounds > 0
-                ? ActivatorUtilities.CreateInstance<TriagePipeline>(host.Services, new UnkeptReports(), new UnkeptPhotos())
+                ? ActivatorUtilities.CreateInstance<TriagePipeline>(
+                    host.Services, new UnkeptReports(), new UnkeptPhotos(),
+                    new Core.Duplicates.DuplicateFinder(new UnkeptReports(), host.Services.GetRequiredService<Core.Duplicates.DuplicatePolicy>()))
                 : null;
             async Task<string?> CallAsync(TriagePipeline target, long sequence, CancellationToken token)
             {

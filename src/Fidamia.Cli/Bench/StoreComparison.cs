@@ -75,9 +75,25 @@ internal sealed record StoreRatio(
     [property: JsonPropertyName("without_store_rps")] double WithoutStoreRps,
     [property: JsonPropertyName("ratio")] double? Ratio);
 
-/// <summary>Keeps no report: every id is new, every report is "stored" at once. For the comparison only.</summary>
-internal sealed class UnkeptReports : IReportStore
+/// <summary>Keeps no report: every id is new, every report is "stored" at once, none is near another. For the comparison only.</summary>
+internal sealed class UnkeptReports : IReportStore, IReviewStore
 {
+    public Task<PendingPage> ListPendingAsync(PendingFilter filter, int pageSize, PendingCursor? after, DateTimeOffset now, CancellationToken cancellationToken) =>
+        throw new NotSupportedException();
+
+    public Task<IReadOnlyList<Core.Duplicates.NearbyReport>> FindNearbyAsync(
+        double lat, double lon, double radiusM, DateTimeOffset since, string? excluding, int max, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<Core.Duplicates.NearbyReport>>([]);
+
+    public Task<(ClaimOutcome Outcome, ReviewClaim? Claim)> ClaimAsync(
+        string reportId, string operatorName, DateTimeOffset now, TimeSpan duration, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public Task<ReviewClaim?> FindClaimAsync(string reportId, DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public Task<HumanDecisionOutcome> ApplyAsync(HumanDecision human, DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public Task<IReadOnlyList<HumanOutcome>> ReadHumanOutcomesAsync(DateTimeOffset since, CancellationToken cancellationToken) => throw new NotSupportedException();
+
     public Task<StoredReport?> FindAsync(string reportId, CancellationToken cancellationToken) => Task.FromResult<StoredReport?>(null);
 
     public Task<StoredReport?> AddAsync(ReportRecord report, DecisionRecord decision, CancellationToken cancellationToken) =>

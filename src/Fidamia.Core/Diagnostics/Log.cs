@@ -45,4 +45,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "Learning the reliability of declarations from operators' decisions failed; trying again at the next interval")]
     public static partial void ReliabilityRefreshFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1016, Level = LogLevel.Warning, Message = "A report's declared category could not be kept as an example; the report itself is stored")]
+    public static partial void DeclaredExampleNotKept(ILogger logger, Exception exception);
 }

@@ -84,7 +84,7 @@ public sealed class ReviewService(
         }
 
         var now = clock.GetUtcNow();
-        var filter = new PendingFilter(NullIfEmpty(territory), NullIfEmpty(communeInsee), codes, minAge is { } age ? now - age : null);
+        var filter = new PendingFilter(NullIfEmpty(territory), NullIfEmpty(communeInsee), codes, minAge is { } age && age > TimeSpan.Zero ? now - age : null);
         return await reviews.ListPendingAsync(filter, pageSize == 0 ? _options.DefaultPageSize : pageSize, cursor, now, cancellationToken);
     }
 

@@ -1,6 +1,8 @@
+using Fidamia.Core.Diagnostics;
 using Fidamia.Core.Fusion;
 using Fidamia.Core.Reports;
 using Fidamia.Core.Storage;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Fidamia.Core.Scoring;
@@ -13,7 +15,8 @@ namespace Fidamia.Core.Scoring;
 /// its example serves the reports after it.
 /// </summary>
 public sealed class DeclaredLabels(
-    IImageScorer scorer, IPrototypeStore store, DeclarationReliability reliability, Taxonomy.Taxonomy taxonomy, IOptions<PrototypeOptions> options)
+    IImageScorer scorer, IPrototypeStore store, DeclarationReliability reliability, Taxonomy.Taxonomy taxonomy, IOptions<PrototypeOptions> options,
+    ILogger<DeclaredLabels> logger)
 {
     /// <summary>The weight of a declaration of this reliability: 0 at chance (1 / labels), the configured maximum when certain.</summary>
     public double WeightFor(double rho)
@@ -36,7 +39,17 @@ public sealed class DeclaredLabels(
         }
 
         var example = new PrototypeExample($"declared:{reportId}", label.Code, embedding) { Weight = weight, Declared = true, ReportId = reportId };
-        await store.AddAsync([new StoredPrototype(memory.Model, example, "declared", weight, reportId)], cancellationToken);
+        try
+        {
+            await store.AddAsync([new StoredPrototype(memory.Model, example, "declared", weight, reportId)], cancellationToken);
+        }
+        catch (Exception ex) when (ex is StorageException or System.Data.Common.DbException)
+        {
+            // The report is stored and answered; a weak example lost is only a little less to learn from.
+            Log.DeclaredExampleNotKept(logger, ex);
+            return;
+        }
+
         memory.Add([example]);
     }
 }

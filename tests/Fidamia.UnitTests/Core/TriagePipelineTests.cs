@@ -61,7 +61,7 @@ public sealed class TriagePipelineTests : IDisposable
             _store,
             new HashingArchive(),
             new DuplicateFinder(new NoNearbyReports(), new DuplicatePolicy(_taxonomy, Options.Create(new DuplicateOptions()))),
-            new DeclaredLabels(scorer, new NoPrototypes(), new DeclarationReliability(options), _taxonomy, Options.Create(new PrototypeOptions())),
+            new DeclaredLabels(scorer, new NoPrototypes(), new DeclarationReliability(options), _taxonomy, Options.Create(new PrototypeOptions()), NullLogger<DeclaredLabels>.Instance),
             TimeProvider.System,
             metrics,
             NullLogger<TriagePipeline>.Instance);
