@@ -21,6 +21,12 @@ if (args is ["photos", var directory])
     return 0;
 }
 
+// `memory`: how the prototype memory should score as examples pile up (accuracy on the shared photos, not speed).
+if (args is ["memory"])
+{
+    return await MemoryStrategies.RunAsync();
+}
+
 // FIDAMIA_BENCHMARK_DRY=1: each selected benchmark once, in this process, to show the commands run (CI runs the README's
 // benchmark commands so, word for word); the figures come from full runs only.
 var config = Environment.GetEnvironmentVariable("FIDAMIA_BENCHMARK_DRY") == "1"

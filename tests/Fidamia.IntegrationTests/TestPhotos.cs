@@ -54,29 +54,8 @@ internal static class TestPhotos
         return stream.ToArray();
     }
 
-    /// <summary>
-    /// Another shot of the scene of a shared photo, drawn from <paramref name="seed"/>: a crop of 60-90 % at some offset, turned
-    /// by up to 8 degrees, rescaled to 40-100 %, and recompressed as JPEG at quality 60-90.
-    /// </summary>
-    public static byte[] Shot(string name, int seed)
-    {
-        var random = new Random(seed);
-        using var image = Image.Load<Rgb24>(SharedData.Photo(name));
-        var keep = 0.6 + (0.3 * random.NextDouble());
-        var (w, h) = ((int)(image.Width * keep), (int)(image.Height * keep));
-        var (x0, y0) = (random.Next(image.Width - w + 1), random.Next(image.Height - h + 1));
-        var scale = 0.4 + (0.6 * random.NextDouble());
-        var degrees = (float)((random.NextDouble() * 16) - 8);
-        image.Mutate(x => x
-            .Crop(new Rectangle(x0, y0, w, h))
-            .Rotate(degrees)
-            .Resize(Math.Max(32, (int)(w * scale)), Math.Max(32, (int)(h * scale))));
-        // Another shot, not this file's: none of its EXIF (leuvenA.jpg's GPS would put every shot in Belgium).
-        image.Metadata.ExifProfile = null;
-        using var stream = new MemoryStream();
-        image.Save(stream, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 60 + random.Next(31) });
-        return stream.ToArray();
-    }
+    /// <summary>Another shot of the scene of a shared photo (<see cref="Shots.Of"/>).</summary>
+    public static byte[] Shot(string name, int seed) => Shots.Of(SharedData.Photo(name), seed);
 
     /// <summary>Views of one shared photo: crops and a mirror, for teaching the prototype memory.</summary>
     public static byte[] View(string name, int variant)
