@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.Extensions.Options;
 
@@ -55,19 +56,21 @@ public sealed class PrototypeMemory : IImageScorer
 
     /// <summary>Number of examples per label code.</summary>
     public IReadOnlyDictionary<string, int> CountsByLabel =>
-        _taxonomy.Labels.Where(l => _snapshot.Counts[l.Index] > 0).ToDictionary(l => l.Code, l => _snapshot.Counts[l.Index]);
+        _taxonomy.Labels.Where(l => _snapshot.Labels[l.Index].Count > 0).ToDictionary(l => l.Code, l => _snapshot.Labels[l.Index].Count);
 
-    /// <summary>Adds examples; ids already present are skipped. Returns how many were added.</summary>
+    /// <summary>
+    /// Adds examples; ids already present are skipped. Returns how many were added. Only the labels the examples touch are
+    /// recomputed, from running sums: adding one example costs the same however large the memory is.
+    /// </summary>
     public int Add(IEnumerable<PrototypeExample> examples)
     {
         lock (_writeLock)
         {
-            var list = _snapshot.Examples.ToList();
-            var ids = new HashSet<string>(_snapshot.Ids, StringComparer.Ordinal);
-            var added = 0;
+            var snapshot = _snapshot;
+            var builder = new SnapshotBuilder(snapshot) { LabelIndex = code => _taxonomy.Find(code)!.Index };
             foreach (var example in examples)
             {
-                if (_taxonomy.Find(example.Label) is null)
+                if (_taxonomy.Find(example.Label) is not { } label)
                 {
                     throw new ArgumentException($"example '{example.Id}': label '{example.Label}' is not in the taxonomy", nameof(examples));
                 }
@@ -78,19 +81,18 @@ public sealed class PrototypeMemory : IImageScorer
                         $"example '{example.Id}': embedding has {example.Embedding.Length} dimensions, the model gives {Dimension}", nameof(examples));
                 }
 
-                if (ids.Add(example.Id))
+                if (!builder.Contains(example.Id))
                 {
-                    list.Add(example with { Embedding = Normalized(example.Embedding) });
-                    added++;
+                    builder.Add(label.Index, example with { Embedding = Normalized(example.Embedding) });
                 }
             }
 
-            if (added > 0)
+            if (builder.Added > 0)
             {
-                _snapshot = Snapshot.Build(_taxonomy, list, Dimension, _options.DeclaredShare);
+                _snapshot = builder.Build(_options.DeclaredShare);
             }
 
-            return added;
+            return builder.Added;
         }
     }
 
@@ -98,9 +100,9 @@ public sealed class PrototypeMemory : IImageScorer
     {
         var snapshot = _snapshot;
         var scored = new List<int>();
-        for (var i = 0; i < snapshot.Counts.Length; i++)
+        for (var i = 0; i < snapshot.Labels.Length; i++)
         {
-            if (snapshot.Effective[i] >= _options.MinExamples - 1e-9)
+            if (snapshot.Labels[i].Effective >= _options.MinExamples - 1e-9)
             {
                 scored.Add(i);
             }
@@ -117,7 +119,7 @@ public sealed class PrototypeMemory : IImageScorer
         var cosines = new double[scored.Count];
         for (var j = 0; j < scored.Count; j++)
         {
-            cosines[j] = VectorMath.Dot(query, snapshot.Centroids[scored[j]]);
+            cosines[j] = VectorMath.Dot(query, snapshot.Labels[scored[j]].Centroid);
         }
 
         var bestJ = Array.IndexOf(cosines, cosines.Max());
@@ -140,10 +142,10 @@ public sealed class PrototypeMemory : IImageScorer
             probabilities[scored[j]] = weights[j] / sum;
         }
 
-        var declared = snapshot.DeclaredCounts[bestLabel.Index];
+        var declared = snapshot.Labels[bestLabel.Index].DeclaredCount;
         var reason = string.Create(
             CultureInfo.InvariantCulture,
-            $"image: closest to '{bestLabel.Code}' (cosine {cosines[bestJ]:0.00}, p {probabilities[bestLabel.Index]:0.00}; {scored.Count} learnt labels, {snapshot.Counts[bestLabel.Index] - declared} examples of it{(declared > 0 ? $" and {declared} declared" : "")})");
+            $"image: closest to '{bestLabel.Code}' (cosine {cosines[bestJ]:0.00}, p {probabilities[bestLabel.Index]:0.00}; {scored.Count} learnt labels, {snapshot.Labels[bestLabel.Index].StrongCount} examples of it{(declared > 0 ? $" and {declared} declared" : "")})");
         return new ImageEvidence(probabilities, Informative: true, [reason]);
     }
 
@@ -162,56 +164,118 @@ public sealed class PrototypeMemory : IImageScorer
         return result;
     }
 
-    /// <param name="Counts">Examples per label, declared ones included.</param>
-    /// <param name="DeclaredCounts">Declared examples per label that count.</param>
-    /// <param name="Effective">Per label, the weight its examples carry: what <see cref="PrototypeOptions.MinExamples"/> is compared with.</param>
-    private sealed record Snapshot(
-        IReadOnlyList<PrototypeExample> Examples, HashSet<string> Ids, int[] Counts, int[] DeclaredCounts, double[] Effective, float[][] Centroids)
+    /// <summary>One label's running sums: what its centroid and weight are computed from.</summary>
+    /// <param name="Count">Examples, declared ones included.</param>
+    /// <param name="DeclaredCount">Declared examples that count (those of reports no operator decided).</param>
+    /// <param name="Effective">The weight its examples carry: what <see cref="PrototypeOptions.MinExamples"/> is compared with.</param>
+    /// <param name="StrongCount">Operator and seed examples.</param>
+    private sealed record LabelState(
+        float[] Strong, double StrongWeight, float[] Weak, double WeakWeight, int Count, int StrongCount, int DeclaredCount, float[] Centroid, double Effective)
     {
-        public static Snapshot Empty(int labels, int dimension) =>
-            new([], [], new int[labels], new int[labels], new double[labels], Enumerable.Range(0, labels).Select(_ => new float[dimension]).ToArray());
+        public static LabelState Empty(int dimension) => new(new float[dimension], 0, new float[dimension], 0, 0, 0, 0, new float[dimension], 0);
 
-        public static Snapshot Build(Taxonomy.Taxonomy taxonomy, List<PrototypeExample> examples, int dimension, double declaredShare)
+        /// <summary>Declarations together weigh at most a share of what people taught; alone, all they weigh.</summary>
+        public LabelState Recomputed(double declaredShare)
         {
-            var n = taxonomy.Count;
-            var counts = new int[n];
-            var declaredCounts = new int[n];
-            var strongWeight = new double[n];
-            var weakWeight = new double[n];
-            var strong = Enumerable.Range(0, n).Select(_ => new float[dimension]).ToArray();
-            var weak = Enumerable.Range(0, n).Select(_ => new float[dimension]).ToArray();
-            var decided = examples.Where(e => !e.Declared && e.ReportId is not null).Select(e => e.ReportId!).ToHashSet(StringComparer.Ordinal);
-            foreach (var example in examples)
+            var factor = StrongWeight > 0 && WeakWeight > 0 ? Math.Min(1, declaredShare * StrongWeight / WeakWeight) : 1;
+            var sum = (float[])Strong.Clone();
+            VectorMath.AddScaledInPlace(sum, Weak, (float)factor);
+
+            // Cosine is scale-invariant, so the normalised sum stands for the centroid.
+            return this with { Centroid = Normalized(sum), Effective = StrongWeight + (factor * WeakWeight) };
+        }
+    }
+
+    private sealed record Snapshot(
+        ImmutableList<PrototypeExample> Examples, ImmutableHashSet<string> Ids, ImmutableArray<LabelState> Labels,
+        ImmutableDictionary<string, PrototypeExample> DeclaredByReport, ImmutableHashSet<string> DecidedReports)
+    {
+        public static Snapshot Empty(int labels, int dimension) => new(
+            [], ImmutableHashSet.Create<string>(StringComparer.Ordinal), [.. Enumerable.Range(0, labels).Select(_ => LabelState.Empty(dimension))],
+            ImmutableDictionary.Create<string, PrototypeExample>(StringComparer.Ordinal), ImmutableHashSet.Create<string>(StringComparer.Ordinal));
+    }
+
+    /// <summary>The next snapshot: labels copied when first touched, the rest shared with the current one.</summary>
+    private sealed class SnapshotBuilder(Snapshot current)
+    {
+        private readonly ImmutableList<PrototypeExample>.Builder _examples = current.Examples.ToBuilder();
+        private readonly ImmutableHashSet<string>.Builder _ids = current.Ids.ToBuilder();
+        private readonly ImmutableArray<LabelState>.Builder _labels = current.Labels.ToBuilder();
+        private readonly ImmutableDictionary<string, PrototypeExample>.Builder _declared = current.DeclaredByReport.ToBuilder();
+        private readonly ImmutableHashSet<string>.Builder _decided = current.DecidedReports.ToBuilder();
+        private readonly HashSet<int> _touched = [];
+
+        public int Added { get; private set; }
+
+        public bool Contains(string id) => _ids.Contains(id);
+
+        public void Add(int index, PrototypeExample example)
+        {
+            _examples.Add(example);
+            _ids.Add(example.Id);
+            Added++;
+            var label = Touch(index);
+            if (!example.Declared)
             {
-                var index = taxonomy.Find(example.Label)!.Index;
-                counts[index]++;
-                if (!example.Declared)
+                VectorMath.AddScaledInPlace(label.Strong, example.Embedding, (float)example.Weight);
+                label = label with { StrongWeight = label.StrongWeight + example.Weight, Count = label.Count + 1, StrongCount = label.StrongCount + 1 };
+                _labels[index] = label;
+                if (example.ReportId is { } report && _decided.Add(report) && _declared.TryGetValue(report, out var declared))
                 {
-                    strongWeight[index] += example.Weight;
-                    VectorMath.AddScaledInPlace(strong[index], example.Embedding, (float)example.Weight);
-                }
-                else if (example.ReportId is null || !decided.Contains(example.ReportId))
-                {
-                    declaredCounts[index]++;
-                    weakWeight[index] += example.Weight;
-                    VectorMath.AddScaledInPlace(weak[index], example.Embedding, (float)example.Weight);
+                    // An operator decided this report: its declaration counts no more, whatever label it named.
+                    Remove(declared);
                 }
             }
-
-            var effective = new double[n];
-            var centroids = new float[n][];
-            for (var i = 0; i < n; i++)
+            else
             {
-                // Declarations together weigh at most a share of what people taught; alone, all they weigh.
-                var factor = strongWeight[i] > 0 && weakWeight[i] > 0 ? Math.Min(1, declaredShare * strongWeight[i] / weakWeight[i]) : 1;
-                VectorMath.AddScaledInPlace(strong[i], weak[i], (float)factor);
-                effective[i] = strongWeight[i] + (factor * weakWeight[i]);
+                label = label with { Count = label.Count + 1 };
+                if (example.ReportId is null || !_decided.Contains(example.ReportId))
+                {
+                    VectorMath.AddScaledInPlace(label.Weak, example.Embedding, (float)example.Weight);
+                    label = label with { WeakWeight = label.WeakWeight + example.Weight, DeclaredCount = label.DeclaredCount + 1 };
+                    if (example.ReportId is { } report)
+                    {
+                        _declared[report] = example;
+                    }
+                }
 
-                // Cosine is scale-invariant, so the normalised sum stands for the centroid.
-                centroids[i] = Normalized(strong[i]);
+                _labels[index] = label;
+            }
+        }
+
+        public Snapshot Build(double declaredShare)
+        {
+            foreach (var index in _touched)
+            {
+                _labels[index] = _labels[index].Recomputed(declaredShare);
             }
 
-            return new Snapshot(examples, examples.Select(e => e.Id).ToHashSet(StringComparer.Ordinal), counts, declaredCounts, effective, centroids);
+            return new Snapshot(_examples.ToImmutable(), _ids.ToImmutable(), _labels.MoveToImmutable(), _declared.ToImmutable(), _decided.ToImmutable());
+        }
+
+        private void Remove(PrototypeExample declared)
+        {
+            var index = LabelIndex!(declared.Label);
+            var label = Touch(index);
+            VectorMath.AddScaledInPlace(label.Weak, declared.Embedding, -(float)declared.Weight);
+            _labels[index] = label with { WeakWeight = Math.Max(0, label.WeakWeight - declared.Weight), DeclaredCount = label.DeclaredCount - 1 };
+            _declared.Remove(declared.ReportId!);
+        }
+
+        /// <summary>A label code's index in the taxonomy.</summary>
+        public Func<string, int>? LabelIndex { get; init; }
+
+        /// <summary>The label's state with sums of its own, copied once per build.</summary>
+        private LabelState Touch(int index)
+        {
+            var label = _labels[index];
+            if (_touched.Add(index))
+            {
+                label = label with { Strong = (float[])label.Strong.Clone(), Weak = (float[])label.Weak.Clone() };
+                _labels[index] = label;
+            }
+
+            return label;
         }
     }
 }

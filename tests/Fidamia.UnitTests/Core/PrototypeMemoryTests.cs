@@ -163,4 +163,18 @@ public class PrototypeMemoryTests
         Assert.Equal(0, evidence.Probabilities[taxonomy.Find("graffiti")!.Index]);
         Assert.True(evidence.Probabilities[taxonomy.Find("nid_de_poule")!.Index] > 0.99);
     }
+
+    [Fact]
+    public void Add_DeclaredExampleOfAReportAnOperatorDecided_ArrivingLater_CountsForNothing()
+    {
+        // Instances read the store in their own order: the operator's example may come first.
+        var memory = Memory(minExamples: 1, openSet: -1);
+        memory.Add([new PrototypeExample("report:r1", "nid_de_poule", [1, 0, 0]) { ReportId = "r1" }]);
+        memory.Add([Declared("r1", "graffiti", 1, 1, 0, 0)]);
+
+        var evidence = memory.Score([1, 0, 0]);
+
+        Assert.Equal(2, memory.Count);
+        Assert.Equal(0, evidence.Probabilities[TestTaxonomy.Small().Find("graffiti")!.Index]);
+    }
 }
