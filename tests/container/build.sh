@@ -457,12 +457,10 @@ commune=$(jq -r '.context.commune.name // empty' "$work/triage.json")
     cat "$work/triage.json" >&2
     server_failed "the answer names commune '$commune', not $expected_commune: the real layer was not used"
 }
-model=$(jq -r '.model.name' "$work/triage.json")
-state=$work/data/prototypes/$model.json
-[ -s "$state" ] || server_failed "the server wrote no $state into the data volume"
+# The triaged report is stored in the volume before the answer (with what it taught), with its photo, as uid 10001.
+state=$work/data/fidamia.db
+[ -s "$state" ] || server_failed "the server stored no report in $state"
 [ "$(stat -c %u "$state")" = 10001 ] || server_failed "$state is not owned by uid 10001"
-# The triaged report is stored in the volume before the answer, with its photo.
-[ -s "$work/data/fidamia.db" ] || server_failed "the server stored no report in $work/data/fidamia.db"
 [ -n "$(find "$work/data/photos" -type f -name '*.bin' 2>/dev/null)" ] || server_failed "the server kept no photo under $work/data/photos"
 
 stop_server "$stop_timeout_s" || server_failed "the server did not stop within $stop_timeout_s s of SIGTERM"
