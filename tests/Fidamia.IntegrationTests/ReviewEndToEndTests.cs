@@ -91,6 +91,7 @@ public sealed class ReviewEndToEndTests : IAsyncLifetime
         var unclaimed = await FailsAsync(Review.RejectAsync(new RejectRequest { ReportId = id, Reason = "photo floue" }, As("alice")));
         var anonymous = await FailsAsync(Review.ClaimAsync(new ClaimRequest { ReportId = id }));
         var badLabel = await FailsAsync(Review.ResolveAsync(new ResolveRequest { ReportId = id, LabelCode = "licorne" }, As("alice")));
+        var tooLarge = await FailsAsync(Review.GetAsync(new GetReviewRequest { ReportId = id, MaxSide = 4096 }));
         await Review.ClaimAsync(new ClaimRequest { ReportId = id }, As("alice"));
         var rejected = await Review.RejectAsync(new RejectRequest { ReportId = id, Reason = "photo floue" }, As("alice"));
         var again = await FailsAsync(Review.MarkDuplicateAsync(new MarkDuplicateRequest { ReportId = id, OfReportId = await PendingAsync() }, As("alice")));
@@ -101,6 +102,8 @@ public sealed class ReviewEndToEndTests : IAsyncLifetime
         Assert.Contains("claim it first", unclaimed.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
         Assert.Equal(StatusCode.InvalidArgument, badLabel.StatusCode);
+        Assert.Equal(StatusCode.InvalidArgument, tooLarge.StatusCode);
+        Assert.Contains("max_side", tooLarge.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(TriageStatus.Rejected, rejected.Status);
         Assert.Equal("", rejected.Queue.Id);
         Assert.Contains(rejected.Explanation, e => e.Contains("photo floue", StringComparison.Ordinal));

@@ -95,9 +95,10 @@ public sealed class ReviewService(
     public async Task<ReviewView> GetAsync(string reportId, int maxSide, CancellationToken cancellationToken)
     {
         CheckId(reportId, "report_id");
-        if (maxSide is < 0 or > 4096)
+        // 2048 pixels as JPEG stay well under gRPC's default 4 MB a client accepts; a larger one would fail on the client.
+        if (maxSide is < 0 or > 2048)
         {
-            throw new InvalidRequestException("max_side", "must be between 16 and 4096 pixels (0: 1024)");
+            throw new InvalidRequestException("max_side", "must be between 16 and 2048 pixels (0: 1024)");
         }
 
         var stored = await reports.FindAsync(reportId, cancellationToken) ?? throw NotFound(reportId);
