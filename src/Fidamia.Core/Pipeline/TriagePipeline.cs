@@ -272,13 +272,22 @@ public sealed class TriagePipeline
         return await CurrentAsync(stored, cancellationToken);
     }
 
-    /// <summary>A stored report's current decision; a duplicate's follows its original's (its label, queue and confidence).</summary>
+    /// <summary>
+    /// A stored report's current decision; a duplicate's follows its original's (its label, queue and confidence), and an
+    /// original later attached to another report follows that one's: the outcome is the first report's that stands alone.
+    /// </summary>
     private async Task<TriageDecision> CurrentAsync(StoredReport stored, CancellationToken cancellationToken)
     {
+        const int MaxHops = 8;
         var own = StoredDecisions.ToDecision(stored, _policy.Taxonomy);
         if (stored.Report.DuplicateOf is not { } originalId || await _store.FindAsync(originalId, cancellationToken) is not { } original)
         {
             return own;
+        }
+
+        for (var hop = 1; hop < MaxHops && original.Report.DuplicateOf is { } next && await _store.FindAsync(next, cancellationToken) is { } further; hop++)
+        {
+            original = further;
         }
 
         var outcome = StoredDecisions.ToDecision(original, _policy.Taxonomy);
@@ -292,7 +301,7 @@ public sealed class TriagePipeline
             Queue = outcome.Queue,
             Rule = outcome.Rule,
             ReportCount = original.Report.ReportCount,
-            Explanation = [.. own.Explanation, $"outcome: that of report {originalId}, {outcome.Status} to {outcome.Queue.Id}"],
+            Explanation = [.. own.Explanation, $"outcome: that of report {original.Report.ReportId}, {outcome.Status} to {outcome.Queue.Id}"],
         };
     }
 

@@ -302,6 +302,23 @@ public sealed class TriagePipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task GetReportAsync_DuplicateOfAReportItselfAttachedLater_FollowsTheOneThatStandsAlone()
+    {
+        var pipeline = Pipeline();
+        var routed = Fidamia.UnitTests.Storage.ReportStoreContractTests.Decision(queue: "proprete-marseille-provence");
+        var attached = routed with { Status = TriageStatus.Duplicate, QueueId = "", QueueName = "" };
+        await _store.AddAsync(Fidamia.UnitTests.Storage.ReportStoreContractTests.Report("a"), routed, CancellationToken.None);
+        await _store.AddAsync(Fidamia.UnitTests.Storage.ReportStoreContractTests.Report("b") with { DuplicateOf = "a" }, attached, CancellationToken.None);
+        await _store.AddAsync(Fidamia.UnitTests.Storage.ReportStoreContractTests.Report("c") with { DuplicateOf = "b" }, attached, CancellationToken.None);
+
+        var c = await pipeline.GetReportAsync("c", CancellationToken.None);
+
+        Assert.Equal((TriageStatus.Duplicate, "b"), (c.Status, c.DuplicateOf));
+        Assert.Equal("proprete-marseille-provence", c.Queue.Id);
+        Assert.Contains(c.Explanation, e => e.StartsWith("outcome: that of report a,", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task TriageAsync_CancelledBeforeInference_ThrowsAndDoesNotRunTheModel()
     {
         using var cts = new CancellationTokenSource();
