@@ -48,30 +48,12 @@ public sealed class PostgresReviewStore(PostgresDatabase database) : IReviewStor
         }
 
         var next = page.Count > pageSize ? new PendingCursor(page[pageSize - 1].Report.Report.ReceivedAt, page[pageSize - 1].Report.Report.ReportId) : null;
-        var territories = new Dictionary<string, long>(StringComparer.Ordinal);
-        var communes = new Dictionary<string, (string, long)>(StringComparer.Ordinal);
-        var labels = new Dictionary<string, long>(StringComparer.Ordinal);
-        long total = 0;
-        await using (var command = Command(connection, null, $"""
+        await using var counts = Command(connection, null, $"""
             SELECT r.territory, r.commune_insee, r.commune_name, r.current_label, count(*) FROM reports r WHERE {where}
             GROUP BY r.territory, r.commune_insee, r.commune_name, r.current_label
-            """, [.. parameters]))
-        await using (var rows = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await rows.ReadAsync(cancellationToken))
-            {
-                var count = rows.GetInt64(4);
-                total += count;
-                var territory = rows.IsDBNull(0) ? "" : rows.GetString(0);
-                territories[territory] = (territories.TryGetValue(territory, out var t) ? t : 0) + count;
-                var insee = rows.IsDBNull(1) ? "" : rows.GetString(1);
-                communes[insee] = (rows.IsDBNull(2) ? "" : rows.GetString(2), (communes.TryGetValue(insee, out var c) ? c.Item2 : 0) + count);
-                var label = rows.IsDBNull(3) ? "" : rows.GetString(3);
-                labels[label] = (labels.TryGetValue(label, out var l) ? l : 0) + count;
-            }
-        }
-
-        return new PendingPage(page.Take(pageSize).Select(p => new PendingReport(p.Report, p.Claim)).ToList(), next, total, territories, communes, labels);
+            """, [.. parameters]);
+        await using var counted = await counts.ExecuteReaderAsync(cancellationToken);
+        return await PendingCounts.ReadAsync(counted, page.Take(pageSize).Select(p => new PendingReport(p.Report, p.Claim)).ToList(), next, cancellationToken);
     }
 
     public async Task<IReadOnlyList<NearbyReport>> FindNearbyAsync(

@@ -241,7 +241,8 @@ public sealed class TriagePipeline
             PhotoHash = run.Hash,
             DuplicateOf = duplicate?.OriginalId,
         };
-        var existing = await _store.AddAsync(record, StoredDecisions.ToRecord(decision, record.ReceivedAt), cancellationToken);
+        var decided = StoredDecisions.ToRecord(decision, record.ReceivedAt);
+        var existing = await _store.AddAsync(record, decided, cancellationToken);
         _metrics.StageCompleted("store", Stopwatch.GetElapsedTime(started).TotalSeconds);
 
         // Another instance stored the same id first: its decision is the answer (or the conflict).
@@ -257,7 +258,7 @@ public sealed class TriagePipeline
         }
 
         // A duplicate's outcome is its original's: what GetReport will answer, answered now.
-        return duplicate is null ? decision : await CurrentAsync(new StoredReport(record, StoredDecisions.ToRecord(decision, record.ReceivedAt)), cancellationToken);
+        return duplicate is null ? decision : await CurrentAsync(new StoredReport(record, decided), cancellationToken);
     }
 
     private async Task<TriageDecision> ReplayAsync(string reportId, StoredReport stored, byte[] fingerprint, CancellationToken cancellationToken)

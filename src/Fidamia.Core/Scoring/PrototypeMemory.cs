@@ -67,7 +67,7 @@ public sealed class PrototypeMemory : IImageScorer
         lock (_writeLock)
         {
             var snapshot = _snapshot;
-            var builder = new SnapshotBuilder(snapshot) { LabelIndex = code => _taxonomy.Find(code)!.Index };
+            var builder = new SnapshotBuilder(snapshot, _taxonomy);
             foreach (var example in examples)
             {
                 if (_taxonomy.Find(example.Label) is not { } label)
@@ -196,7 +196,7 @@ public sealed class PrototypeMemory : IImageScorer
     }
 
     /// <summary>The next snapshot: labels copied when first touched, the rest shared with the current one.</summary>
-    private sealed class SnapshotBuilder(Snapshot current)
+    private sealed class SnapshotBuilder(Snapshot current, Taxonomy.Taxonomy taxonomy)
     {
         private readonly ImmutableList<PrototypeExample>.Builder _examples = current.Examples.ToBuilder();
         private readonly ImmutableHashSet<string>.Builder _ids = current.Ids.ToBuilder();
@@ -255,15 +255,12 @@ public sealed class PrototypeMemory : IImageScorer
 
         private void Remove(PrototypeExample declared)
         {
-            var index = LabelIndex!(declared.Label);
+            var index = taxonomy.Find(declared.Label)!.Index;
             var label = Touch(index);
             VectorMath.AddScaledInPlace(label.Weak, declared.Embedding, -(float)declared.Weight);
             _labels[index] = label with { WeakWeight = Math.Max(0, label.WeakWeight - declared.Weight), DeclaredCount = label.DeclaredCount - 1 };
             _declared.Remove(declared.ReportId!);
         }
-
-        /// <summary>A label code's index in the taxonomy.</summary>
-        public Func<string, int>? LabelIndex { get; init; }
 
         /// <summary>The label's state with sums of its own, copied once per build.</summary>
         private LabelState Touch(int index)

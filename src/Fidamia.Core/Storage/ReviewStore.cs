@@ -23,6 +23,33 @@ public sealed record PendingPage(
     IReadOnlyDictionary<string, long> Territories, IReadOnlyDictionary<string, (string Name, long Count)> Communes,
     IReadOnlyDictionary<string, long> Labels);
 
+/// <summary>
+/// The counts of a <see cref="PendingPage"/>, summed from rows the store groups by territory, commune (INSEE code and
+/// name) and label, with their count, in that order: one reading for every provider.
+/// </summary>
+public static class PendingCounts
+{
+    public static async Task<PendingPage> ReadAsync(
+        System.Data.Common.DbDataReader rows, IReadOnlyList<PendingReport> reports, PendingCursor? next, CancellationToken cancellationToken)
+    {
+        var territories = new Dictionary<string, long>(StringComparer.Ordinal);
+        var communes = new Dictionary<string, (string Name, long Count)>(StringComparer.Ordinal);
+        var labels = new Dictionary<string, long>(StringComparer.Ordinal);
+        long total = 0;
+        while (await rows.ReadAsync(cancellationToken))
+        {
+            string Text(int ordinal) => rows.IsDBNull(ordinal) ? "" : rows.GetString(ordinal);
+            var count = rows.GetInt64(4);
+            total += count;
+            territories[Text(0)] = territories.GetValueOrDefault(Text(0)) + count;
+            communes[Text(1)] = (Text(2), communes.GetValueOrDefault(Text(1)).Count + count);
+            labels[Text(3)] = labels.GetValueOrDefault(Text(3)) + count;
+        }
+
+        return new PendingPage(reports, next, total, territories, communes, labels);
+    }
+}
+
 public enum ClaimOutcome
 {
     Claimed,

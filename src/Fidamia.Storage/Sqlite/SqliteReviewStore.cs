@@ -49,28 +49,12 @@ public sealed class SqliteReviewStore(SqliteReportStore store) : IReviewStore
             }
         }
 
-        var territories = new Dictionary<string, long>(StringComparer.Ordinal);
-        var communes = new Dictionary<string, (string, long)>(StringComparer.Ordinal);
-        var labels = new Dictionary<string, long>(StringComparer.Ordinal);
-        long total = 0;
-        await using (var command = Command(connection, null, $"""
+        await using var counts = Command(connection, null, $"""
             SELECT territory, commune_insee, commune_name, current_label, COUNT(*) FROM reports WHERE {where}
             GROUP BY territory, commune_insee, commune_name, current_label
-            """, [.. parameters]))
-        await using (var rows = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await rows.ReadAsync(cancellationToken))
-            {
-                var count = rows.GetInt64(4);
-                total += count;
-                Add(territories, rows.IsDBNull(0) ? "" : rows.GetString(0), count);
-                var insee = rows.IsDBNull(1) ? "" : rows.GetString(1);
-                communes[insee] = (rows.IsDBNull(2) ? "" : rows.GetString(2), (communes.TryGetValue(insee, out var c) ? c.Item2 : 0) + count);
-                Add(labels, rows.IsDBNull(3) ? "" : rows.GetString(3), count);
-            }
-        }
-
-        return new PendingPage(reports, next, total, territories, communes, labels);
+            """, [.. parameters]);
+        await using var counted = await counts.ExecuteReaderAsync(cancellationToken);
+        return await PendingCounts.ReadAsync(counted, reports, next, cancellationToken);
     }
 
     public async Task<IReadOnlyList<NearbyReport>> FindNearbyAsync(
@@ -278,7 +262,4 @@ public sealed class SqliteReviewStore(SqliteReportStore store) : IReviewStore
 
         return (string.Join(" AND ", clauses), parameters);
     }
-
-    private static void Add(Dictionary<string, long> counts, string key, long count) =>
-        counts[key] = (counts.TryGetValue(key, out var c) ? c : 0) + count;
 }
