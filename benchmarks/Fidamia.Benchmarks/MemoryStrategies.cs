@@ -53,6 +53,7 @@ internal static class MemoryStrategies
             using var host = builder.Build();
             await host.StartAsync();
             var runner = host.Services.GetRequiredService<PhotoModelRunner>();
+            var taxonomy = host.Services.GetRequiredService<Fidamia.Core.Taxonomy.Taxonomy>();
             async Task<float[]> EmbedAsync(string photo, int seed) =>
                 PrototypeMemory.Normalized((await runner.RunAsync(Shots.Of(Path.Combine(BenchmarkPhotos.SharedData, "photos", photo), seed), CancellationToken.None)).Output);
 
@@ -85,7 +86,7 @@ internal static class MemoryStrategies
                 foreach (var perScene in new[] { 3, 10, 40 })
                 {
                     var examples = train.Where(t => t.Seed <= perScene).Select(t => (t.Label, t.Embedding)).ToList();
-                    foreach (var (name, classify) in Strategies(examples))
+                    foreach (var (name, classify) in Strategies(examples, taxonomy))
                     {
                         var started = Stopwatch.GetTimestamp();
                         var right = test.Count(t => classify(t.Embedding) is var (l, cosine) && l == t.Label && cosine >= OpenSet);
@@ -94,6 +95,20 @@ internal static class MemoryStrategies
                             $"{arrangement,-21} {perScene,15}  {name,-22} {right,6} of {test.Count,-5} {perPhoto,12:0}"));
                     }
                 }
+            }
+
+            // What regrouping costs as a label grows: the shots of five scenes, each repeated with a little noise.
+            var random = new Random(1);
+            var shots = embeddings.Values.ToList();
+            foreach (var size in new[] { 1_000, 5_000, 20_000 })
+            {
+                var memory = new PrototypeMemory(taxonomy, Microsoft.Extensions.Options.Options.Create(new PrototypeOptions()), shots[0].Length);
+                memory.Add(Enumerable.Range(0, size).Select(i => new PrototypeExample(
+                    $"e{i:000000}", taxonomy.Labels[0].Code, [.. shots[i % shots.Count].Select(v => v + (0.01f * ((float)random.NextDouble() - 0.5f)))])));
+                var started = Stopwatch.GetTimestamp();
+                memory.Consolidate();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"regrouping one label of {size} examples into {memory.Prototypes[taxonomy.Labels[0].Code].Count} prototypes: {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms"));
             }
 
             await host.StopAsync();
@@ -107,13 +122,32 @@ internal static class MemoryStrategies
     }
 
     /// <summary>Each strategy: the label it gives and the raw cosine the open-set rule reads (below it, "unknown").</summary>
-    private static IEnumerable<(string Name, Func<float[], (string Label, double Cosine)> Classify)> Strategies(List<(string Label, float[] Embedding)> examples)
+    private static IEnumerable<(string Name, Func<float[], (string Label, double Cosine)> Classify)> Strategies(
+        List<(string Label, float[] Embedding)> examples, Fidamia.Core.Taxonomy.Taxonomy taxonomy)
     {
         var byLabel = examples.GroupBy(e => e.Label).ToDictionary(g => g.Key, g => g.Select(e => e.Embedding).ToList());
         var centroids = byLabel.ToDictionary(l => l.Key, l => new[] { Mean(l.Value) });
         yield return ("centroid", q => Nearest(q, centroids));
         var prototypes = byLabel.ToDictionary(l => l.Key, l => KMeans(l.Value, Math.Min(4, l.Value.Count)));
         yield return ("4 prototypes (k-means)", q => Nearest(q, prototypes));
+        foreach (var perLabel in new[] { 1, 8 })
+        {
+            // The service's own memory, regrouped as an instance does in the background; letters stand for real label codes.
+            var codes = byLabel.Keys.Order(StringComparer.Ordinal).Select((l, i) => (l, taxonomy.Labels[i].Code)).ToDictionary();
+            var memory = new PrototypeMemory(
+                taxonomy, Microsoft.Extensions.Options.Options.Create(new PrototypeOptions { OpenSetThreshold = OpenSet, PrototypesPerLabel = perLabel, MinExamples = 3 }),
+                examples[0].Embedding.Length);
+            memory.Add(examples.Select((e, i) => new PrototypeExample($"e{i:00000}", codes[e.Label], e.Embedding)));
+            memory.Consolidate();
+            var letters = codes.ToDictionary(c => c.Value, c => c.Key);
+            yield return ($"service, {perLabel} per label", q =>
+            {
+                var evidence = memory.Score(q);
+                var best = Array.IndexOf(evidence.Probabilities, evidence.Probabilities.Max());
+                return (letters.GetValueOrDefault(taxonomy.Labels[best].Code, "?"), evidence.Informative ? 1 : -1);
+            });
+        }
+
         yield return ("5 nearest examples", q =>
         {
             var nearest = examples.Select(e => (e.Label, Cosine: (double)VectorMath.Dot(q, e.Embedding))).OrderByDescending(e => e.Cosine).Take(5).ToList();

@@ -15,7 +15,18 @@ public sealed class PrototypeOptions
     [Range(1, 10_000)]
     public int MinExamples { get; set; } = 3;
 
-    /// <summary>Below this best raw cosine the photo resembles nothing learnt, and the image says nothing.</summary>
+    /// <summary>
+    /// At most this many prototypes per label: a label whose photos look like several things keeps one per look. 1 keeps a
+    /// single centroid per label.
+    /// </summary>
+    [Range(1, 64)]
+    public int PrototypesPerLabel { get; set; } = 8;
+
+    /// <summary>How often the labels that learnt something are regrouped into their prototypes (see <see cref="PrototypeMemory.Consolidate"/>).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan ConsolidateInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Below this best raw cosine the photo resembles nothing learnt, and the image says nothing; an example that resembles none of its label's prototypes this much starts a prototype of its own.</summary>
     [Range(-1.0, 1.0)]
     public double OpenSetThreshold { get; set; } = 0.7;
 

@@ -76,6 +76,7 @@ public sealed class PrototypeSeeder(
 
         var added = await store.AddAsync(examples.Select(e => new StoredPrototype(memory.Model, e, "seed", 1, null)).ToList(), cancellationToken);
         memory.Add(examples);
+        memory.Consolidate(cancellationToken);
 
         Log.PrototypesSeeded(logger, added, root, skipped);
     }

@@ -10,13 +10,15 @@ namespace Fidamia.Core.Scoring;
 /// Keeps the prototype memory in step with the store, where every instance writes what it learns: at start it imports a
 /// memory kept the old way (a JSON file, renamed once imported) and reads every example before the service serves; then
 /// it reads what was added since, every <see cref="PrototypeOptions.SyncInterval"/>, so an operator's decision on one
-/// instance teaches all of them within seconds.
+/// instance teaches all of them within seconds. Every <see cref="PrototypeOptions.ConsolidateInterval"/> it regroups the
+/// labels that learnt something into their prototypes (at start too), off the request path.
 /// </summary>
 public sealed class PrototypeSync(
     IImageScorer scorer, IPrototypeStore store, PrototypeJsonFile legacy, IOptions<PrototypeOptions> options, TimeProvider clock, ILogger<PrototypeSync> logger)
     : BackgroundService
 {
     private long? _cursor;
+    private long _consolidated;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -34,6 +36,8 @@ public sealed class PrototypeSync(
         }
 
         await CatchUpAsync(memory, cancellationToken);
+        memory.Consolidate(cancellationToken);
+        _consolidated = clock.GetTimestamp();
         Log.PrototypesLoaded(logger, memory.Model, memory.Count, memory.CountsByLabel.Count);
         await base.StartAsync(cancellationToken);
     }
@@ -51,6 +55,11 @@ public sealed class PrototypeSync(
             {
                 await Task.Delay(options.Value.SyncInterval, clock, stoppingToken);
                 await CatchUpAsync(memory, stoppingToken);
+                if (memory.NeedsConsolidation && clock.GetElapsedTime(_consolidated) >= options.Value.ConsolidateInterval)
+                {
+                    memory.Consolidate(stoppingToken);
+                    _consolidated = clock.GetTimestamp();
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
