@@ -149,7 +149,7 @@ public class StageBenchmarks
         SetupPhoto();
         var services = StartHost(ImagingOptions.SkiaDecoder);
         _skiaPipeline = services.GetRequiredService<TriagePipeline>();
-        _scorer = services.GetRequiredService<IImageScorer>();
+        _scorer = services.GetRequiredService<LiveModel>().Current.Scorer;
         _contextPrior = services.GetRequiredService<IContextPrior>();
         _fusion = services.GetRequiredService<EvidenceFusion>();
         _locator = services.GetRequiredService<ILocator>();
@@ -382,7 +382,7 @@ public class StageBenchmarks
     private void Describe(string name, TriagePipeline pipeline, IServiceProvider services)
     {
         var decision = pipeline.TriageAsync(NextReport(), _none).GetAwaiter().GetResult();
-        var memory = services.GetRequiredService<IImageScorer>() as PrototypeMemory;
+        var memory = services.GetRequiredService<LiveModel>().Current.Scorer as PrototypeMemory;
         Console.WriteLine(Invariant(
             $"// pipeline {name}: decoder {services.GetRequiredService<IPhotoDecoder>().GetType().Name}, {memory?.Count ?? 0} prototype examples; {Photo} → {decision.Status} '{decision.Label?.Code ?? "(none)"}' at {decision.Confidence:0.00}, queue {decision.Queue.Id}: {string.Join(" | ", decision.Explanation)}"));
     }

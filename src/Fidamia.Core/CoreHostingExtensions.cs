@@ -49,7 +49,13 @@ public static class CoreHostingExtensions
         services.AddHostedService<DeclarationReliabilityRefresher>();
         services.TryAddSingleton<IQueueRouter, FamilyTerritoryRouter>();
         services.AddSingleton(sp => new PrototypeJsonFile(sp.GetRequiredService<DataDirectory>().Combine("prototypes")));
-        services.AddSingleton(CreateScorer);
+        services.AddSingleton<ModelScorers>();
+        // Starts with the version the options chose; ModelManager swaps it at run time.
+        services.AddSingleton(sp =>
+        {
+            var model = sp.GetRequiredService<IImageModel>();
+            return new LiveModel(new ServedModel(model, sp.GetRequiredService<ModelScorers>().For(model.Descriptor)));
+        });
         services.AddOptions<SchedulerOptions>()
             .Bind(builder.Configuration.GetSection(SchedulerOptions.SectionName))
             .ValidateDataAnnotations()
@@ -59,7 +65,8 @@ public static class CoreHostingExtensions
         services.AddSingleton<PhotoModelRunner>();
         services.AddSingleton<TriagePolicy>();
         services.AddSingleton<TriagePipeline>();
-        services.AddHostedService<PrototypeSync>();
+        services.AddSingleton<PrototypeSync>();
+        services.AddHostedService(sp => sp.GetRequiredService<PrototypeSync>());
         services.AddHostedService<PrototypeSeeder>();
         services.AddOptions<DuplicateOptions>()
             .Bind(builder.Configuration.GetSection(DuplicateOptions.SectionName))
@@ -94,19 +101,5 @@ public static class CoreHostingExtensions
         services.AddOptions<ContextPriorOptions>().Bind(builder.Configuration.GetSection(ContextPriorOptions.SectionName));
         services.TryAddSingleton<IContextPrior, ConfiguredContextPrior>();
         return builder;
-    }
-
-    /// <summary>A classifier scores through its own head; an embedding model through the prototype memory.</summary>
-    private static IImageScorer CreateScorer(IServiceProvider services)
-    {
-        var model = services.GetRequiredService<IImageModel>().Descriptor;
-        var taxonomy = services.GetRequiredService<Taxonomy.Taxonomy>();
-        if (model.Kind == ModelKind.Classifier)
-        {
-            return new ClassifierScorer(taxonomy, model);
-        }
-
-        // Filled from the store at start (PrototypeSync), before the service serves.
-        return new PrototypeMemory(taxonomy, services.GetRequiredService<IOptions<PrototypeOptions>>(), model.OutputLength, model.Name);
     }
 }

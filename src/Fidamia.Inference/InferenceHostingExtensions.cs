@@ -43,6 +43,7 @@ public static partial class InferenceHostingExtensions
             return model;
         });
         builder.Services.AddSingleton<IImageModel>(sp => sp.GetRequiredService<OnnxImageModel>());
+        builder.Services.AddSingleton<ModelManager>();
         return builder;
     }
 

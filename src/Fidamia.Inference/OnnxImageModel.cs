@@ -138,7 +138,13 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+
+        // The session's weights and arenas go back to the OS now, not at the next load: repeated swaps would otherwise grow the process.
+        NativeHeap.Trim();
+    }
 
     /// <summary>
     /// A derived version (the default int8 one) ships its manifest and calibration ranges, not its ONNX file:

@@ -62,6 +62,7 @@ public static class ServerHostingExtensions
         app.MapGrpcService<QueueGrpcService>();
         app.MapGrpcService<ReviewGrpcService>();
         app.MapGrpcService<DatasetGrpcService>();
+        app.MapGrpcService<ModelGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

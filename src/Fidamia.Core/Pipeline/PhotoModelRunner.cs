@@ -14,13 +14,13 @@ namespace Fidamia.Core.Pipeline;
 /// photo exactly the same way. Decodes of different photos overlap with each other (up to
 /// <see cref="SchedulerOptions.MaxConcurrentDecodes"/>) and with the model's runs.
 /// </summary>
-/// <summary>A photo as the model saw it: what it says about itself, the model's output, and its difference hash.</summary>
-public sealed record PhotoRun(PhotoMetadata Photo, float[] Output, ulong Hash);
+/// <summary>A photo as the model saw it: what it says about itself, the model's output, its difference hash, and the version that ran with its scorer.</summary>
+public sealed record PhotoRun(PhotoMetadata Photo, float[] Output, ulong Hash, ModelDescriptor Model, Scoring.IImageScorer Scorer);
 
 public sealed class PhotoModelRunner : IDisposable
 {
     private readonly IPhotoDecoder _decoder;
-    private readonly IImageModel _model;
+    private readonly LiveModel _live;
     private readonly InferenceScheduler _scheduler;
     private readonly PhotoAdmission _admission;
     private readonly FidamiaMetrics _metrics;
@@ -28,14 +28,14 @@ public sealed class PhotoModelRunner : IDisposable
 
     public PhotoModelRunner(
         IPhotoDecoder decoder,
-        IImageModel model,
+        LiveModel live,
         InferenceScheduler scheduler,
         PhotoAdmission admission,
         IOptions<SchedulerOptions> options,
         FidamiaMetrics metrics)
     {
         _decoder = decoder;
-        _model = model;
+        _live = live;
         _scheduler = scheduler;
         _admission = admission;
         _metrics = metrics;
@@ -43,7 +43,8 @@ public sealed class PhotoModelRunner : IDisposable
         _decodeSlots = new SemaphoreSlim(decodes, decodes);
     }
 
-    public ModelDescriptor Model => _model.Descriptor;
+    /// <summary>The live version: the one the next photo runs on.</summary>
+    public ModelDescriptor Model => _live.Current.Descriptor;
 
     /// <inheritdoc cref="IPhotoDecoder.Precheck"/>
     public Errors.FieldViolation? Precheck(ReadOnlySpan<byte> photo) => _decoder.Precheck(photo);
@@ -62,20 +63,22 @@ public sealed class PhotoModelRunner : IDisposable
         return await RunAsync(photo, ticket, cancellationToken);
     }
 
-    /// <summary>Decodes an admitted photo and runs the model.</summary>
+    /// <summary>Decodes an admitted photo and runs the live model version, which it holds until its run ends.</summary>
     public async Task<PhotoRun> RunAsync(ReadOnlyMemory<byte> photo, PhotoAdmission.Ticket ticket, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var spec = _model.Descriptor.Input;
-        var output = new float[_model.Descriptor.OutputLength];
+        using var lease = _live.Acquire();
+        var served = lease.Served;
+        var spec = served.Descriptor.Input;
+        var output = new float[served.Descriptor.OutputLength];
         var buffer = ArrayPool<float>.Shared.Rent(spec.Length);
         try
         {
             var metadata = await DecodeAsync(photo, spec, buffer.AsMemory(0, spec.Length), cancellationToken);
             var hash = PhotoHash.Of(buffer.AsSpan(0, spec.Length), spec);
-            await _scheduler.InferAsync(buffer.AsMemory(0, spec.Length), output, cancellationToken);
+            await _scheduler.InferAsync(served.Model, buffer.AsMemory(0, spec.Length), output, cancellationToken);
             ticket.Completed = true;
-            return new PhotoRun(metadata, output, hash);
+            return new PhotoRun(metadata, output, hash, served.Descriptor, served.Scorer);
         }
         finally
         {

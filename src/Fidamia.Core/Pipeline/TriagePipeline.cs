@@ -32,7 +32,6 @@ public sealed class TriagePipeline
     private readonly ReportValidator _validator;
     private readonly ILocator _locator;
     private readonly PhotoModelRunner _runner;
-    private readonly IImageScorer _scorer;
     private readonly IContextPrior _contextPrior;
     private readonly EvidenceFusion _fusion;
     private readonly TriagePolicy _policy;
@@ -49,7 +48,6 @@ public sealed class TriagePipeline
         ReportValidator validator,
         ILocator locator,
         PhotoModelRunner runner,
-        IImageScorer scorer,
         IContextPrior contextPrior,
         EvidenceFusion fusion,
         TriagePolicy policy,
@@ -69,7 +67,6 @@ public sealed class TriagePipeline
         _validator = validator;
         _locator = locator;
         _runner = runner;
-        _scorer = scorer;
         _contextPrior = contextPrior;
         _fusion = fusion;
         _policy = policy;
@@ -218,14 +215,14 @@ public sealed class TriagePipeline
         var location = report.Location!.Value;
 
         var run = await _runner.RunAsync(report.Photo, ticket, cancellationToken);
-        var evidence = Stage("score", () => _scorer.Score(run.Output));
+        var evidence = Stage("score", () => run.Scorer.Score(run.Output));
         var posterior = _fusion.Fuse(evidence, _contextPrior.For(context), report.DeclaredCategory, report.Channel);
-        var decision = _policy.Decide(report, location, context, run.Photo, posterior, _runner.Model);
+        var decision = _policy.Decide(report, location, context, run.Photo, posterior, run.Model);
         var receivedAt = _timeProvider.GetUtcNow();
 
         // An embedding model's output is what operators' decisions teach and duplicates compare; a classifier's is not.
-        var embedding = _runner.Model.Kind == ModelKind.Embedding ? PrototypeMemory.Normalized(run.Output) : null;
-        var duplicate = await _duplicates.FindAsync(decision, location, receivedAt, embedding, _runner.Model.Name, run.Hash, cancellationToken);
+        var embedding = run.Model.Kind == ModelKind.Embedding ? PrototypeMemory.Normalized(run.Output) : null;
+        var duplicate = await _duplicates.FindAsync(decision, location, receivedAt, embedding, run.Model.Name, run.Hash, cancellationToken);
         if (duplicate is not null)
         {
             decision = TriagePolicy.AsDuplicate(decision, duplicate);
@@ -237,7 +234,7 @@ public sealed class TriagePipeline
         var record = StoredDecisions.ToRecord(report, decision, fingerprint, photoSha256, receivedAt) with
         {
             Embedding = embedding,
-            EmbeddingModel = embedding is null ? null : _runner.Model.Name,
+            EmbeddingModel = embedding is null ? null : run.Model.Name,
             PhotoHash = run.Hash,
             DuplicateOf = duplicate?.OriginalId,
         };
@@ -254,7 +251,7 @@ public sealed class TriagePipeline
         // A duplicate's photo and declaration are its original's problem again: only a report of its own teaches.
         if (duplicate is null)
         {
-            await _declared.LearnAsync(report.ReportId, report.Channel, report.DeclaredCategory, embedding, cancellationToken);
+            await _declared.LearnAsync(report.ReportId, report.Channel, report.DeclaredCategory, embedding, run.Scorer as PrototypeMemory, cancellationToken);
         }
 
         // A duplicate's outcome is its original's: what GetReport will answer, answered now.

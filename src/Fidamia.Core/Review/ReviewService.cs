@@ -30,7 +30,7 @@ public sealed class ReviewService(
     IPhotoRenderer renderer,
     TriagePipeline pipeline,
     IQueueRouter router,
-    IImageScorer scorer,
+    ModelScorers scorers,
     DuplicatePolicy duplicates,
     Fusion.DeclarationReliability reliability,
     IOptions<ReviewOptions> options,
@@ -154,14 +154,14 @@ public sealed class ReviewService(
         var decision = Human(stored, who, TriageStatus.Routed, label!.Code, assignment.Queue, assignment.Rule,
             [$"operator {who}: '{label.Code}'", .. assignment.Explanation, .. Note(note)]);
         StoredPrototype? learn = null;
-        if (useForLearning && stored.Report.Embedding is { } embedding && stored.Report.EmbeddingModel is { } embeddingModel
-            && scorer is PrototypeMemory memory && embeddingModel == memory.Model)
+        // The example belongs to the feature space of the model that embedded the photo, live or not any more.
+        if (useForLearning && stored.Report.Embedding is { } embedding && stored.Report.EmbeddingModel is { } embeddingModel)
         {
             learn = new StoredPrototype(embeddingModel, new PrototypeExample($"report:{reportId}", label.Code, embedding) { ReportId = reportId }, "operator", 1, reportId);
         }
 
         await ApplyAsync(new HumanDecision(reportId, who, decision, null, learn, "resolved", note), cancellationToken);
-        if (learn is not null && scorer is PrototypeMemory local)
+        if (learn is not null && scorers.Memory(learn.Model) is { } local)
         {
             // This instance learns at once; the others when they next read the store.
             local.Add([learn.Example]);

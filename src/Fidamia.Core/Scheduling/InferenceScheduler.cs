@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using Fidamia.Core.Diagnostics;
 using Fidamia.Core.Models;
@@ -11,7 +12,9 @@ namespace Fidamia.Core.Scheduling;
 /// requests queue here, dedicated threads take them in order, drop those whose caller has gone
 /// (cancelled or past its deadline) before spending inference on them, and run the rest, in
 /// batches when the model has a dynamic batch dimension or as concurrent single runs when it
-/// does not. The queue's bound is kept by <see cref="PhotoAdmission"/>, before decoding.
+/// does not. The queue's bound is kept by <see cref="PhotoAdmission"/>, before decoding. Each request names the model
+/// version it runs on (the one live when it was admitted), so a swap changes nothing for requests already queued; a
+/// batch holds requests of one version.
 /// </summary>
 public sealed class InferenceScheduler : IDisposable
 {
@@ -22,6 +25,7 @@ public sealed class InferenceScheduler : IDisposable
     private readonly object _gate = new(); // Monitor.Wait/Pulse need a monitor, not a Lock
     private readonly Thread[] _workers;
     private readonly long _maxDelayTicks;
+    private readonly int _configuredBatchSize;
     private bool _stopping;
 
     public InferenceScheduler(IImageModel model, IOptions<SchedulerOptions> options, FidamiaMetrics metrics, ILogger<InferenceScheduler> logger)
@@ -30,8 +34,9 @@ public sealed class InferenceScheduler : IDisposable
         _metrics = metrics;
         _logger = logger;
         var settings = options.Value;
-        MaxBatchSize = Math.Max(1, Math.Min(settings.MaxBatchSize, model.Descriptor.MaxBatchSize));
-        _maxDelayTicks = MaxBatchSize > 1 ? settings.MaxQueueDelayMicroseconds * Stopwatch.Frequency / 1_000_000 : 0;
+        _configuredBatchSize = settings.MaxBatchSize;
+        MaxBatchSize = BatchSizeOf(model);
+        _maxDelayTicks = settings.MaxQueueDelayMicroseconds * Stopwatch.Frequency / 1_000_000;
         ConcurrentRuns = settings.MaxConcurrentRuns;
         _workers = new Thread[ConcurrentRuns];
         for (var i = 0; i < _workers.Length; i++)
@@ -45,7 +50,7 @@ public sealed class InferenceScheduler : IDisposable
         Log.SchedulerStarted(logger, ConcurrentRuns, MaxBatchSize, settings.MaxQueueDelayMicroseconds);
     }
 
-    /// <summary>The largest batch a run gets: the configured one, capped by the model's.</summary>
+    /// <summary>The largest batch a run of the model the scheduler started with gets: the configured one, capped by the model's.</summary>
     public int MaxBatchSize { get; }
 
     public int ConcurrentRuns { get; }
@@ -55,10 +60,15 @@ public sealed class InferenceScheduler : IDisposable
     /// The caller keeps both buffers untouched until the task completes; a cancelled request
     /// completes at once if it has not started running, and is then never run.
     /// </summary>
-    public Task InferAsync(Memory<float> input, Memory<float> output, CancellationToken cancellationToken)
+    public Task InferAsync(Memory<float> input, Memory<float> output, CancellationToken cancellationToken) =>
+        InferAsync(_model, input, output, cancellationToken);
+
+    /// <inheritdoc cref="InferAsync(Memory{float}, Memory{float}, CancellationToken)"/>
+    /// <param name="model">The version to run on; it must stay undisposed until the task completes.</param>
+    public Task InferAsync(IImageModel model, Memory<float> input, Memory<float> output, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var request = new Request(input, output, _metrics, cancellationToken);
+        var request = new Request(model, input, output, _metrics, cancellationToken);
         request.ListenForCancellation();
         lock (_gate)
         {
@@ -110,8 +120,6 @@ public sealed class InferenceScheduler : IDisposable
     private void Work()
     {
         var batch = new List<Request>(MaxBatchSize);
-        var modelInput = MaxBatchSize > 1 ? new float[MaxBatchSize * _model.Descriptor.Input.Length] : [];
-        var modelOutput = MaxBatchSize > 1 ? new float[MaxBatchSize * _model.Descriptor.OutputLength] : [];
         while (true)
         {
             lock (_gate)
@@ -131,10 +139,11 @@ public sealed class InferenceScheduler : IDisposable
                     }
                 }
 
-                if (batch.Count < MaxBatchSize && _maxDelayTicks > 0)
+                var most = BatchSizeOf(batch[0].Model);
+                if (batch.Count < most && _maxDelayTicks > 0)
                 {
                     var deadline = Stopwatch.GetTimestamp() + _maxDelayTicks;
-                    while (batch.Count < MaxBatchSize && !_stopping)
+                    while (batch.Count < most && !_stopping)
                     {
                         var remaining = deadline - Stopwatch.GetTimestamp();
                         if (remaining <= 0)
@@ -154,18 +163,25 @@ public sealed class InferenceScheduler : IDisposable
             }
             else
             {
-                RunBatch(batch, modelInput, modelOutput);
+                RunBatch(batch);
             }
 
             batch.Clear();
         }
     }
 
-    /// <summary>Moves queued requests into the batch, skipping those whose caller has gone. Called under the lock.</summary>
+    private int BatchSizeOf(IImageModel model) => Math.Max(1, Math.Min(_configuredBatchSize, model.Descriptor.MaxBatchSize));
+
+    /// <summary>
+    /// Moves queued requests into the batch, skipping those whose caller has gone; a request for another model version
+    /// than the batch's ends the batch. Called under the lock.
+    /// </summary>
     private void TakeLive(List<Request> batch)
     {
-        while (batch.Count < MaxBatchSize && _queue.TryDequeue(out var request))
+        while (_queue.TryPeek(out var next)
+               && (batch.Count == 0 || (ReferenceEquals(next.Model, batch[0].Model) && batch.Count < BatchSizeOf(batch[0].Model))))
         {
+            var request = _queue.Dequeue();
             _metrics.QueueChanged(-1);
             if (request.TryClaim())
             {
@@ -184,7 +200,7 @@ public sealed class InferenceScheduler : IDisposable
         try
         {
             // Alone in its run, the request's own cancellation can stop ONNX Runtime mid-run.
-            _model.Run(request.Input, 1, request.Output.Span, request.CancellationToken);
+            request.Model.Run(request.Input, 1, request.Output.Span, request.CancellationToken);
             Ran(1, started);
             request.Complete();
         }
@@ -194,11 +210,14 @@ public sealed class InferenceScheduler : IDisposable
         }
     }
 
-    private void RunBatch(List<Request> batch, float[] modelInput, float[] modelOutput)
+    private void RunBatch(List<Request> batch)
     {
         var started = Stopwatch.GetTimestamp();
-        var inputLength = _model.Descriptor.Input.Length;
-        var outputLength = _model.Descriptor.OutputLength;
+        var model = batch[0].Model;
+        var inputLength = model.Descriptor.Input.Length;
+        var outputLength = model.Descriptor.OutputLength;
+        var modelInput = ArrayPool<float>.Shared.Rent(batch.Count * inputLength);
+        var modelOutput = ArrayPool<float>.Shared.Rent(batch.Count * outputLength);
         try
         {
             for (var i = 0; i < batch.Count; i++)
@@ -207,7 +226,7 @@ public sealed class InferenceScheduler : IDisposable
             }
 
             // Shared by several callers, a batch runs to the end even if one of them gives up.
-            _model.Run(modelInput.AsMemory(0, batch.Count * inputLength), batch.Count, modelOutput, CancellationToken.None);
+            model.Run(modelInput.AsMemory(0, batch.Count * inputLength), batch.Count, modelOutput.AsSpan(0, batch.Count * outputLength), CancellationToken.None);
             Ran(batch.Count, started);
             for (var i = 0; i < batch.Count; i++)
             {
@@ -220,6 +239,11 @@ public sealed class InferenceScheduler : IDisposable
             Log.BatchFailed(_logger, batch.Count, ex);
             batch.ForEach(r => r.Fail(ex));
         }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(modelInput);
+            ArrayPool<float>.Shared.Return(modelOutput);
+        }
     }
 
     private void Ran(int batchSize, long started)
@@ -228,7 +252,7 @@ public sealed class InferenceScheduler : IDisposable
         _metrics.StageCompleted("infer", Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
-    private sealed class Request(Memory<float> input, Memory<float> output, FidamiaMetrics metrics, CancellationToken cancellationToken)
+    private sealed class Request(IImageModel model, Memory<float> input, Memory<float> output, FidamiaMetrics metrics, CancellationToken cancellationToken)
     {
         private const int Queued = 0;
         private const int Claimed = 1;
@@ -238,6 +262,8 @@ public sealed class InferenceScheduler : IDisposable
         private readonly long _queuedAt = Stopwatch.GetTimestamp();
         private CancellationTokenRegistration _registration;
         private int _state;
+
+        public IImageModel Model { get; } = model;
 
         public Memory<float> Input { get; } = input;
 

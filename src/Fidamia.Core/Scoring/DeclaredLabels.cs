@@ -15,7 +15,7 @@ namespace Fidamia.Core.Scoring;
 /// its example serves the reports after it.
 /// </summary>
 public sealed class DeclaredLabels(
-    IImageScorer scorer, IPrototypeStore store, DeclarationReliability reliability, Taxonomy.Taxonomy taxonomy, IOptions<PrototypeOptions> options,
+    IPrototypeStore store, DeclarationReliability reliability, Taxonomy.Taxonomy taxonomy, IOptions<PrototypeOptions> options,
     ILogger<DeclaredLabels> logger)
 {
     /// <summary>The weight of a declaration of this reliability: 0 at chance (1 / labels), the configured maximum when certain.</summary>
@@ -25,9 +25,11 @@ public sealed class DeclaredLabels(
         return options.Value.DeclaredWeight * Math.Clamp((rho - chance) / (1 - chance), 0, 1);
     }
 
-    public async Task LearnAsync(string reportId, ReportChannel channel, string? declaredCategory, float[]? embedding, CancellationToken cancellationToken)
+    /// <param name="memory">The memory of the model version that embedded the photo; none for a classifier.</param>
+    public async Task LearnAsync(
+        string reportId, ReportChannel channel, string? declaredCategory, float[]? embedding, PrototypeMemory? memory, CancellationToken cancellationToken)
     {
-        if (scorer is not PrototypeMemory memory || embedding is null || declaredCategory is null || taxonomy.Find(declaredCategory) is not { } label)
+        if (memory is null || embedding is null || declaredCategory is null || taxonomy.Find(declaredCategory) is not { } label)
         {
             return;
         }

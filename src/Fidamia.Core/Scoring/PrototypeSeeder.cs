@@ -1,3 +1,4 @@
+using Fidamia.Core.Models;
 using System.Security.Cryptography;
 using Fidamia.Core.Diagnostics;
 using Fidamia.Core.Errors;
@@ -18,7 +19,7 @@ public sealed class PrototypeSeeder(
     IOptions<PrototypeOptions> options,
     Taxonomy.Taxonomy taxonomy,
     PhotoModelRunner runner,
-    IImageScorer scorer,
+    LiveModel live,
     IPrototypeStore store,
     ILogger<PrototypeSeeder> logger) : IHostedService
 {
@@ -26,7 +27,7 @@ public sealed class PrototypeSeeder(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (scorer is not PrototypeMemory memory)
+        if (live.Current.Scorer is not PrototypeMemory memory)
         {
             return;
         }

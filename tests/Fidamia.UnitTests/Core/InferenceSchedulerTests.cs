@@ -55,6 +55,27 @@ public sealed class InferenceSchedulerTests : IDisposable
     }
 
     [Fact]
+    public async Task InferAsync_TwoModelVersionsQueued_EachBatchHoldsOneVersion_EachRequestRunsOnItsOwn()
+    {
+        // A swap leaves requests of the old version queued beside those of the new one.
+        var old = new RecordingModel(maxBatchSize: 64) { Gate = new ManualResetEventSlim(false) };
+        var next = new RecordingModel(maxBatchSize: 64);
+        var scheduler = Scheduler(old, new SchedulerOptions { MaxConcurrentRuns = 1, MaxBatchSize = 8 });
+
+        var first = Submit(scheduler, 1);
+        Assert.True(SpinWait.SpinUntil(() => old.Running == 1, TimeSpan.FromSeconds(10)));
+        var queued = new[] { (old, 2), (next, 3), (next, 4), (old, 5), (next, 6) }.Select(q => (q.Item1, Submitted: Submit(scheduler, q.Item2, model: q.Item1))).ToList();
+        old.Gate.Set();
+        await Task.WhenAll(queued.Select(q => q.Submitted.Task).Append(first.Task));
+
+        Assert.Equal([1f, 2, 5], old.FirstValues.Order());
+        Assert.Equal([3f, 4, 6], next.FirstValues.Order());
+        Assert.Equal(3, old.BatchSizes.Sum());
+        Assert.Equal(3, next.BatchSizes.Sum());
+        Assert.All(queued, q => Assert.Equal(2 * q.Submitted.Value, q.Submitted.Output[0]));
+    }
+
+    [Fact]
     public async Task InferAsync_MaxBatchSizeAboveTheModels_IsCappedByTheModel()
     {
         var model = new RecordingModel(maxBatchSize: 2) { Gate = new ManualResetEventSlim(false) };
@@ -94,7 +115,7 @@ public sealed class InferenceSchedulerTests : IDisposable
 
         var running = Submit(scheduler, 1);
         Assert.True(SpinWait.SpinUntil(() => model.Running == 1, TimeSpan.FromSeconds(10)));
-        var abandoned = Submit(scheduler, 2, cts.Token);
+        var abandoned = Submit(scheduler, 2, cancellationToken: cts.Token);
         var after = Submit(scheduler, 3);
         await cts.CancelAsync();
 
@@ -113,7 +134,7 @@ public sealed class InferenceSchedulerTests : IDisposable
         var model = new RecordingModel(maxBatchSize: 1);
         var scheduler = Scheduler(model, new SchedulerOptions());
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Submit(scheduler, 1, new CancellationToken(canceled: true)).Task);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Submit(scheduler, 1, cancellationToken: new CancellationToken(canceled: true)).Task);
 
         Assert.Empty(model.BatchSizes);
     }
@@ -182,7 +203,7 @@ public sealed class InferenceSchedulerTests : IDisposable
         return new FidamiaMetrics(factory);
     }
 
-    private static Submitted Submit(InferenceScheduler scheduler, int value, CancellationToken cancellationToken = default)
+    private static Submitted Submit(InferenceScheduler scheduler, int value, IImageModel? model = null, CancellationToken cancellationToken = default)
     {
         var input = new float[InputLength];
         input.AsSpan().Fill(value);
@@ -190,7 +211,7 @@ public sealed class InferenceSchedulerTests : IDisposable
         Task task;
         try
         {
-            task = scheduler.InferAsync(input, output, cancellationToken);
+            task = model is null ? scheduler.InferAsync(input, output, cancellationToken) : scheduler.InferAsync(model, input, output, cancellationToken);
         }
         catch (Exception ex)
         {

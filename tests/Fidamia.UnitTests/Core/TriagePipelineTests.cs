@@ -46,22 +46,22 @@ public sealed class TriagePipelineTests : IDisposable
         var metrics = new FidamiaMetrics(new TestMeterFactory());
         var schedulerOptions = Options.Create(scheduling ?? new SchedulerOptions());
         var scheduler = new InferenceScheduler(_model, schedulerOptions, metrics, NullLogger<InferenceScheduler>.Instance);
-        var runner = new PhotoModelRunner(_decoder, _model, scheduler, new PhotoAdmission(schedulerOptions, scheduler, metrics), schedulerOptions, metrics);
+        var scorer = new FixedScorer(() => _evidence);
+        var runner = new PhotoModelRunner(
+            _decoder, new LiveModel(new ServedModel(_model, scorer)), scheduler, new PhotoAdmission(schedulerOptions, scheduler, metrics), schedulerOptions, metrics);
         _disposables.Add(runner);
         _disposables.Add(scheduler);
-        var scorer = new FixedScorer(() => _evidence);
         return new TriagePipeline(
             new ReportValidator(_taxonomy, TimeProvider.System),
             _locator,
             runner,
-            scorer,
             new ConfiguredContextPrior(_taxonomy, Options.Create(new ContextPriorOptions())),
             new EvidenceFusion(_taxonomy, options),
             new TriagePolicy(_taxonomy, new FamilyTerritoryRouter(), options),
             _store,
             new HashingArchive(),
             new DuplicateFinder(new NoNearbyReports(), new DuplicatePolicy(_taxonomy, Options.Create(new DuplicateOptions()))),
-            new DeclaredLabels(scorer, new NoPrototypes(), new DeclarationReliability(options), _taxonomy, Options.Create(new PrototypeOptions()), NullLogger<DeclaredLabels>.Instance),
+            new DeclaredLabels(new NoPrototypes(), new DeclarationReliability(options), _taxonomy, Options.Create(new PrototypeOptions()), NullLogger<DeclaredLabels>.Instance),
             TimeProvider.System,
             metrics,
             NullLogger<TriagePipeline>.Instance);
