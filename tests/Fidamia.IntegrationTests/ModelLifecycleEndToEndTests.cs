@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Fidamia.Tests;
 using Fidamia.Protos.V1;
 using Grpc.Core;
 using Xunit.Abstractions;
@@ -17,7 +18,7 @@ public sealed class ModelLifecycleEndToEndTests(ITestOutputHelper output) : IDis
 
     public void Dispose() => Directory.Delete(_repository, recursive: true);
 
-    [Fact]
+    [SharedDataFact]
     public async Task Load_BadVersions_RefusedWithTheirReason_LiveVersionServesOn()
     {
         await using var server = await StartAsync();
@@ -55,7 +56,7 @@ public sealed class ModelLifecycleEndToEndTests(ITestOutputHelper output) : IDis
         Assert.Equal("1", triaged.Model.Version);
     }
 
-    [Fact]
+    [SharedDataFact]
     public async Task SwapAndRollback_UnderConcurrentTriage_NoCallFails_EachVersionServes()
     {
         await using var server = await StartAsync();
@@ -108,7 +109,35 @@ public sealed class ModelLifecycleEndToEndTests(ITestOutputHelper output) : IDis
         Assert.Contains("3", versions);
     }
 
-    [Fact]
+    [SharedDataFact]
+    public async Task BenchLoadSwap_SwapsHalfwayThroughEachLevel_ReportsTheCallsAroundIt_NoneFailed()
+    {
+        await using var server = await StartAsync();
+
+        var (exitCode, stdout, stderr) = await CliProcess.RunAsync(
+            "bench", "load", "--server", server.Address.ToString(), "--photos", SharedData.PhotosDirectory,
+            "--concurrency", "2,2", "--duration", "3s", "--warmup", "0s", "--json", "--swap", "resnet18/3");
+        var live = (await new ModelService.ModelServiceClient(server.Channel).StatusAsync(new ModelStatusRequest())).Live.Version;
+
+        Assert.True(exitCode == 0, stderr);
+        using var json = System.Text.Json.JsonDocument.Parse(stdout);
+        var levels = json.RootElement.GetProperty("levels").EnumerateArray().ToList();
+        Assert.Equal(["resnet18/1 -> resnet18/3", "resnet18/3 -> resnet18/1"], levels.Select(l => l.GetProperty("swap").GetProperty("what").GetString()));
+        foreach (var level in levels)
+        {
+            var swap = level.GetProperty("swap");
+            Assert.Empty(level.GetProperty("errors").EnumerateObject());
+            Assert.False(swap.TryGetProperty("error", out _), swap.ToString());
+            Assert.Equal(0, swap.GetProperty("failed_during").GetInt32());
+            Assert.True(swap.GetProperty("calls_before").GetInt32() > 0, swap.ToString());
+            Assert.True(swap.GetProperty("calls_during").GetInt32() > 0, swap.ToString());
+            Assert.InRange(swap.GetProperty("at_s").GetDouble(), 1, 2.5);
+        }
+
+        Assert.Equal("1", live);
+    }
+
+    [SharedDataFact]
     public async Task LoadActivateUnload_TwentyCycles_ResidentMemoryComesBack()
     {
         await using var server = await StartAsync();

@@ -57,6 +57,46 @@ internal sealed record LevelResult
     /// <summary>Cut short by Ctrl+C: its numbers cover less than the duration.</summary>
     [JsonPropertyName("interrupted")]
     public bool Interrupted { get; init; }
+
+    /// <summary>With <c>--swap</c>: the model swap made halfway through the level and the calls around it.</summary>
+    [JsonPropertyName("swap")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SwapSummary? Swap { get; init; }
+}
+
+/// <summary>A model swap under load: the calls that ended before it against those that overlapped it or the second after it.</summary>
+internal sealed record SwapSummary
+{
+    /// <summary>From which version to which.</summary>
+    [JsonPropertyName("what")]
+    public required string What { get; init; }
+
+    /// <summary>The swap's own failure (its status and message), if it failed.</summary>
+    [JsonPropertyName("error")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Error { get; init; }
+
+    /// <summary>When it began, from the start of the measured window.</summary>
+    [JsonPropertyName("at_s")]
+    public required double AtS { get; init; }
+
+    [JsonPropertyName("took_ms")]
+    public required double TookMs { get; init; }
+
+    [JsonPropertyName("calls_before")]
+    public required int CallsBefore { get; init; }
+
+    [JsonPropertyName("p99_before_ms")]
+    public double? P99BeforeMs { get; init; }
+
+    [JsonPropertyName("calls_during")]
+    public required int CallsDuring { get; init; }
+
+    [JsonPropertyName("failed_during")]
+    public required int FailedDuring { get; init; }
+
+    [JsonPropertyName("p99_during_ms")]
+    public double? P99DuringMs { get; init; }
 }
 
 /// <summary>A whole bench run, printed as a table or as one JSON document.</summary>
@@ -152,6 +192,13 @@ internal sealed record BenchReport
 
             text.Append("  ").Append(level.Errors.Count == 0 ? "none" : string.Join(' ', level.Errors.Select(e => Invariant($"{e.Key}:{e.Value}"))));
             text.AppendLine(level.Interrupted ? "  (interrupted)" : "");
+        }
+
+        foreach (var level in Levels.Where(l => l.Swap is not null))
+        {
+            var swap = level.Swap!;
+            text.AppendLine(Invariant(
+                $"concurrency {level.Concurrency}: swap {swap.What} at {swap.AtS:0.0} s took {swap.TookMs:0} ms{(swap.Error is null ? "" : $" and FAILED ({swap.Error})")}; p99 before {Ms(swap.P99BeforeMs)} ms ({swap.CallsBefore} calls), during it and the second after {Ms(swap.P99DuringMs)} ms ({swap.CallsDuring} calls, {swap.FailedDuring} failed)"));
         }
 
         if (Levels.LastOrDefault(l => l.HwmMb is not null) is { HwmMb: { } hwm })

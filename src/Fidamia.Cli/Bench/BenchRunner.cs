@@ -15,6 +15,15 @@ internal sealed class BenchRunner(BenchPlan plan, Func<long, CancellationToken, 
 {
     private static readonly TimeSpan ProgressEvery = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How long after a swap ends its window still runs: calls queued behind it answer within it.</summary>
+    private static readonly TimeSpan SwapTail = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Work done halfway through each measured level while the callers go on (a model swap): answers what it did and
+    /// when it started and ended (Stopwatch timestamps). The level then also reports the calls around it.
+    /// </summary>
+    public Func<int, CancellationToken, Task<MidLevelEvent>>? MidLevel { get; init; }
+
     private long _sequence;
 
     /// <summary>Every level in turn; after Ctrl+C, the levels measured so far, the last one marked interrupted.</summary>
@@ -38,9 +47,16 @@ internal sealed class BenchRunner(BenchPlan plan, Func<long, CancellationToken, 
             }
 
             probe?.Begin();
-            var phase = await RunPhaseAsync(concurrency, plan.Duration, "measure", cancellationToken);
+            Task<MidLevelEvent>? midLevel = null;
+            var phase = await RunPhaseAsync(concurrency, plan.Duration, "measure", cancellationToken, () => midLevel = MidLevel?.Invoke(concurrency, cancellationToken));
             var reading = probe?.End();
-            results.Add(Summarise(concurrency, phase, reading, cancellationToken.IsCancellationRequested));
+            var result = Summarise(concurrency, phase, reading, cancellationToken.IsCancellationRequested);
+            if (midLevel is not null)
+            {
+                result = result with { Swap = SummariseSwap(phase, await midLevel) };
+            }
+
+            results.Add(result);
         }
 
         return results;
@@ -48,8 +64,8 @@ internal sealed class BenchRunner(BenchPlan plan, Func<long, CancellationToken, 
 
     private static LevelResult Summarise(int concurrency, PhaseOutcome phase, ProbeReading? reading, bool interrupted)
     {
-        var latencies = LatencySummary.Of(phase.LatencyTicks.Select(t => t * 1000.0 / Stopwatch.Frequency));
-        var ok = phase.LatencyTicks.Count;
+        var latencies = LatencySummary.Of(phase.Calls.Where(c => c.Error is null).Select(c => c.Ticks * 1000.0 / Stopwatch.Frequency));
+        var ok = phase.Calls.Count(c => c.Error is null);
         double? cpuPerRequest = reading?.CpuSeconds is { } cpu && ok > 0 ? cpu / ok : null;
         return new LevelResult
         {
@@ -71,7 +87,29 @@ internal sealed class BenchRunner(BenchPlan plan, Func<long, CancellationToken, 
         };
     }
 
-    private async Task<PhaseOutcome> RunPhaseAsync(int concurrency, TimeSpan duration, string name, CancellationToken cancellationToken)
+    /// <summary>The calls that ended before the swap began against those that overlapped it or its tail.</summary>
+    private static SwapSummary SummariseSwap(PhaseOutcome phase, MidLevelEvent swap)
+    {
+        var tail = (long)(SwapTail.TotalSeconds * Stopwatch.Frequency);
+        var before = phase.Calls.Where(c => c.Start + c.Ticks < swap.Started).ToList();
+        var during = phase.Calls.Where(c => c.Start + c.Ticks >= swap.Started && c.Start <= swap.Ended + tail).ToList();
+        static double? P99(List<CallSample> calls) =>
+            LatencySummary.Of(calls.Where(c => c.Error is null).Select(c => c.Ticks * 1000.0 / Stopwatch.Frequency))?.P99;
+        return new SwapSummary
+        {
+            What = swap.What,
+            Error = swap.Error,
+            AtS = (swap.Started - phase.Started) / (double)Stopwatch.Frequency,
+            TookMs = (swap.Ended - swap.Started) * 1000.0 / Stopwatch.Frequency,
+            CallsBefore = before.Count,
+            P99BeforeMs = P99(before),
+            CallsDuring = during.Count,
+            FailedDuring = during.Count(c => c.Error is not null),
+            P99DuringMs = P99(during),
+        };
+    }
+
+    private async Task<PhaseOutcome> RunPhaseAsync(int concurrency, TimeSpan duration, string name, CancellationToken cancellationToken, Action? halfway = null)
     {
         var counters = new PhaseCounters();
         var started = Stopwatch.GetTimestamp();
@@ -84,10 +122,19 @@ internal sealed class BenchRunner(BenchPlan plan, Func<long, CancellationToken, 
         }
 
         var all = Task.WhenAll(workers);
+        var halfwayDone = halfway is null ? Task.CompletedTask : Task.Run(
+            async () =>
+            {
+                await Task.WhenAny(all, Task.Delay(duration / 2, CancellationToken.None));
+                halfway();
+            },
+            CancellationToken.None);
         if (progress is not null)
         {
             await ReportProgressAsync(all, concurrency, name, duration, started, counters);
         }
+
+        await halfwayDone;
 
         var outcomes = await all;
         var elapsed = Stopwatch.GetElapsedTime(started);
@@ -97,12 +144,12 @@ internal sealed class BenchRunner(BenchPlan plan, Func<long, CancellationToken, 
             errors[code] = errors.GetValueOrDefault(code) + count;
         }
 
-        return new PhaseOutcome(outcomes.SelectMany(o => o.LatencyTicks).ToList(), errors, elapsed);
+        return new PhaseOutcome(outcomes.SelectMany(o => o.Calls).ToList(), errors, elapsed, started);
     }
 
     private async Task<WorkerOutcome> WorkerAsync(long deadline, PhaseCounters counters, CancellationToken cancellationToken)
     {
-        var latencies = new List<long>();
+        var calls = new List<CallSample>();
         var errors = new Dictionary<string, long>(StringComparer.Ordinal);
         while (!cancellationToken.IsCancellationRequested
             && Stopwatch.GetTimestamp() < deadline
@@ -126,9 +173,9 @@ internal sealed class BenchRunner(BenchPlan plan, Func<long, CancellationToken, 
                 break; // its failure, if any, is ours
             }
 
+            calls.Add(new CallSample(started, ticks, error));
             if (error is null)
             {
-                latencies.Add(ticks);
                 Interlocked.Increment(ref counters.Ok);
             }
             else
@@ -138,7 +185,7 @@ internal sealed class BenchRunner(BenchPlan plan, Func<long, CancellationToken, 
             }
         }
 
-        return new WorkerOutcome(latencies, errors);
+        return new WorkerOutcome(calls, errors);
     }
 
     private async Task ReportProgressAsync(Task workers, int concurrency, string name, TimeSpan duration, long started, PhaseCounters counters)
@@ -159,9 +206,12 @@ internal sealed class BenchRunner(BenchPlan plan, Func<long, CancellationToken, 
         progress.Flush();
     }
 
-    private sealed record PhaseOutcome(IReadOnlyList<long> LatencyTicks, IReadOnlyDictionary<string, long> Errors, TimeSpan Elapsed);
+    /// <summary>One call: when it started (Stopwatch timestamp), how long it took, and its failure if any.</summary>
+    private sealed record CallSample(long Start, long Ticks, string? Error);
 
-    private sealed record WorkerOutcome(List<long> LatencyTicks, Dictionary<string, long> Errors);
+    private sealed record PhaseOutcome(IReadOnlyList<CallSample> Calls, IReadOnlyDictionary<string, long> Errors, TimeSpan Elapsed, long Started);
+
+    private sealed record WorkerOutcome(List<CallSample> Calls, Dictionary<string, long> Errors);
 
     /// <summary>Shared by a phase's workers; fields so that Interlocked can take them by reference.</summary>
     private sealed class PhaseCounters
@@ -171,3 +221,6 @@ internal sealed class BenchRunner(BenchPlan plan, Func<long, CancellationToken, 
         public long Failed;
     }
 }
+
+/// <summary>What <see cref="BenchRunner.MidLevel"/> did: a description, its failure if any, and when it ran (Stopwatch timestamps).</summary>
+internal sealed record MidLevelEvent(string What, string? Error, long Started, long Ended);

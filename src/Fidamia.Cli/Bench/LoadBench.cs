@@ -23,9 +23,13 @@ internal static class LoadBench
         var timeout = new Option<string>("--timeout") { Description = "Deadline of each call", DefaultValueFactory = _ => "30s" };
         var serverPid = new Option<string?>("--server-pid") { Description = "The service's process id: its peak memory and CPU per request are read from /proc" };
         var wait = new Option<string>("--wait") { Description = "How long to wait for the service to be ready (health SERVING) before the first level", DefaultValueFactory = _ => "60s" };
+        var swap = new Option<string?>("--swap")
+        {
+            Description = "NAME/VERSION of a model version: loaded before the first level, then made live halfway through each level, in turn with the version live at the start; the calls around each swap are reported",
+        };
 
         var command = new Command("load", "Send photos to the service from N concurrent callers and report throughput, latency and errors per level");
-        foreach (var option in options.All.Prepend(server).Append(timeout).Append(serverPid).Append(wait))
+        foreach (var option in options.All.Prepend(server).Append(timeout).Append(serverPid).Append(wait).Append(swap))
         {
             command.Options.Add(option);
         }
@@ -63,19 +67,33 @@ internal static class LoadBench
                 return BenchCommand.ExitUsage;
             }
 
+            (string Name, string Version)? swapTo = null;
+            if (result.GetValue(swap) is { } swapText)
+            {
+                var parts = swapText.Split('/');
+                if (parts.Length != 2 || parts.Any(string.IsNullOrWhiteSpace))
+                {
+                    await error.WriteLineAsync($"error: --swap must name a model version as NAME/VERSION (e.g. resnet18/2), not '{swapText}'");
+                    return BenchCommand.ExitUsage;
+                }
+
+                swapTo = (parts[0], parts[1]);
+            }
+
             using var probe = pid > 0 ? ProcessProbe.TryOpen(pid) : null;
             if (pid > 0 && probe is null)
             {
                 await error.WriteLineAsync($"warning: no /proc/{pid}/status here; the server's memory and CPU are not reported");
             }
 
-            return await RunAsync(address, deadline, readiness, settings, probe, cancellationToken);
+            return await RunAsync(address, deadline, readiness, settings, probe, swapTo, cancellationToken);
         });
         return command;
     }
 
     private static async Task<int> RunAsync(
-        Uri server, TimeSpan deadline, TimeSpan readiness, BenchSettings settings, ProcessProbe? probe, CancellationToken cancellationToken)
+        Uri server, TimeSpan deadline, TimeSpan readiness, BenchSettings settings, ProcessProbe? probe, (string Name, string Version)? swapTo,
+        CancellationToken cancellationToken)
     {
         using var channel = GrpcChannel.ForAddress(server, new GrpcChannelOptions
         {
@@ -119,7 +137,44 @@ internal static class LoadBench
             }
         }
 
-        var levels = await new BenchRunner(settings.Plan, CallAsync, probe, BenchOptions.Progress).RunAsync(cancellationToken);
+        Func<int, CancellationToken, Task<MidLevelEvent>>? midLevel = null;
+        if (swapTo is { } target)
+        {
+            var models = new ModelService.ModelServiceClient(channel);
+            ModelVersion live;
+            try
+            {
+                live = (await models.StatusAsync(new ModelStatusRequest(), cancellationToken: cancellationToken)).Live;
+                await models.LoadAsync(new LoadModelRequest { Name = target.Name, Version = target.Version }, cancellationToken: cancellationToken);
+            }
+            catch (RpcException ex)
+            {
+                await Console.Error.WriteLineAsync($"error: --swap: {TriageCommand.CanonicalName(ex.StatusCode)}: {ex.Status.Detail}");
+                return BenchCommand.ExitNothingSucceeded;
+            }
+
+            var versions = new[] { (live.Name, live.Version), target };
+            var swaps = 0;
+            midLevel = async (_, token) =>
+            {
+                var (from, to) = (versions[swaps % 2], versions[(swaps + 1) % 2]);
+                swaps++;
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                string? failure = null;
+                try
+                {
+                    await models.ActivateAsync(new ActivateModelRequest { Name = to.Item1, Version = to.Item2 }, cancellationToken: token);
+                }
+                catch (RpcException ex)
+                {
+                    failure = $"{TriageCommand.CanonicalName(ex.StatusCode)}: {ex.Status.Detail}";
+                }
+
+                return new MidLevelEvent($"{from.Item1}/{from.Item2} -> {to.Item1}/{to.Item2}", failure, started, System.Diagnostics.Stopwatch.GetTimestamp());
+            };
+        }
+
+        var levels = await new BenchRunner(settings.Plan, CallAsync, probe, BenchOptions.Progress) { MidLevel = midLevel }.RunAsync(cancellationToken);
         var report = BenchReport.Of("load", server.ToString(), settings, levels, cancellationToken.IsCancellationRequested);
         return BenchOptions.Finish(report, settings.Json, cancellationToken);
     }
