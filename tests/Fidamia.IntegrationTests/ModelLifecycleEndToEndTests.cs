@@ -138,6 +138,38 @@ public sealed class ModelLifecycleEndToEndTests(ITestOutputHelper output) : IDis
     }
 
     [SharedDataFact]
+    public async Task Cli_LoadActivateUnloadRollback_DrivesTheServiceAndSaysWhyItRefuses()
+    {
+        await using var server = await StartAsync();
+        var address = server.Address.ToString();
+        async Task<(int ExitCode, string Stdout, string Stderr)> ModelAsync(params string[] arguments) =>
+            await CliProcess.RunAsync(["model", .. arguments, "--server", address]);
+
+        var load = await ModelAsync("load", "resnet18", "3");
+        var activate = await ModelAsync("activate", "resnet18", "3");
+        var unloadLive = await ModelAsync("unload", "resnet18", "3");
+        var unloadOld = await ModelAsync("unload", "resnet18", "1");
+        // Rollback goes back to version 1, loading it again.
+        var rollback = await ModelAsync("rollback");
+        var status = await ModelAsync("status", "--json");
+
+        Assert.True(load.ExitCode == 0, load.Stderr);
+        Assert.Matches(@"resnet18\s+3\s+loaded\s+embedding\s+fp32", load.Stdout);
+        Assert.True(activate.ExitCode == 0, activate.Stderr);
+        Assert.Contains("live: resnet18 3", activate.Stdout, StringComparison.Ordinal);
+        Assert.Equal(1, unloadLive.ExitCode);
+        Assert.Contains("FAILED_PRECONDITION", unloadLive.Stderr, StringComparison.Ordinal);
+        Assert.Contains("is live", unloadLive.Stderr, StringComparison.Ordinal);
+        Assert.True(unloadOld.ExitCode == 0, unloadOld.Stderr);
+        Assert.True(rollback.ExitCode == 0, rollback.Stderr);
+        Assert.Contains("live: resnet18 1", rollback.Stdout, StringComparison.Ordinal);
+        using var json = System.Text.Json.JsonDocument.Parse(status.Stdout);
+        Assert.Equal("1", json.RootElement.GetProperty("live").GetProperty("version").GetString());
+        Assert.Equal("3", json.RootElement.GetProperty("previous").GetProperty("version").GetString());
+        Assert.Equal("1", (await server.Client.TriageAsync(Requests.Report(TestPhotos.Shot("graf1.png", 2)))).Model.Version);
+    }
+
+    [SharedDataFact]
     public async Task LoadActivateUnload_TwentyCycles_ResidentMemoryComesBack()
     {
         await using var server = await StartAsync();

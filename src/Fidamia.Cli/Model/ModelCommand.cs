@@ -2,11 +2,20 @@ using System.CommandLine;
 
 namespace Fidamia.Cli.Model;
 
-/// <summary><c>fidamia model</c>: tools on the model repository's versions.</summary>
+/// <summary><c>fidamia model</c>: tools on the model repository's versions, and a running service's versions.</summary>
 internal static class ModelCommand
 {
-    public static Command Create() => new("model", "Work on model versions (quantize)")
+    public static Command Create()
     {
-        QuantizeCommand.Create(),
-    };
+        var command = new Command("model", "Work on model versions (quantize) and on a running service's (list, load, activate, rollback, unload, status)")
+        {
+            QuantizeCommand.Create(),
+        };
+        foreach (var admin in ModelAdminCommands.Create())
+        {
+            command.Subcommands.Add(admin);
+        }
+
+        return command;
+    }
 }
