@@ -81,6 +81,11 @@ public static class CoreHostingExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<ReviewService>();
+        services.AddOptions<Shadow.ShadowOptions>()
+            .Bind(builder.Configuration.GetSection(Shadow.ShadowOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<Shadow.ShadowTraffic>();
         return builder;
     }
 

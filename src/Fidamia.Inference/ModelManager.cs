@@ -21,6 +21,9 @@ public enum ModelVersionState
     /// <summary>Taking the traffic.</summary>
     Live,
 
+    /// <summary>Loaded and running on a sample of the live traffic, off the request path, its answers only compared.</summary>
+    Shadow,
+
     /// <summary>Could not be loaded; <see cref="ModelVersionInfo.Reason"/> says why.</summary>
     Failed,
 }
@@ -39,8 +42,11 @@ public sealed record ModelVersionInfo(
     DateTimeOffset? LiveSince,
     long Requests);
 
-/// <summary>The live version, the one a rollback goes back to, and every version loaded.</summary>
-public sealed record ModelStatus(ModelVersionInfo Live, ModelVersionInfo? Previous, IReadOnlyList<ModelVersionInfo> Loaded);
+/// <summary>The live version, the one a rollback goes back to, every version loaded, and the candidate in shadow with its counters.</summary>
+public sealed record ModelStatus(ModelVersionInfo Live, ModelVersionInfo? Previous, IReadOnlyList<ModelVersionInfo> Loaded, ModelShadow? Shadow);
+
+/// <summary>A candidate in shadow and what it has counted.</summary>
+public sealed record ModelShadow(ModelVersionInfo Candidate, Core.Shadow.ShadowStatus Counters);
 
 /// <summary>
 /// Loads, swaps, rolls back and unloads model versions while the service runs, in the spirit of Triton's model control
@@ -56,6 +62,8 @@ public sealed partial class ModelManager : IDisposable
     private readonly LiveModel _live;
     private readonly ModelScorers _scorers;
     private readonly PrototypeSync _sync;
+    private readonly Core.Shadow.ShadowTraffic _shadow;
+    private (string Name, string Version)? _shadowKey;
     private readonly TimeProvider _clock;
     private readonly ILogger<ModelManager> _logger;
     private readonly SemaphoreSlim _changes = new(1, 1);
@@ -65,9 +73,10 @@ public sealed partial class ModelManager : IDisposable
     private (string Name, string Version)? _previous;
 
     public ModelManager(
-        ModelRepository repository, IOptions<InferenceOptions> options, LiveModel live, ModelScorers scorers, PrototypeSync sync, TimeProvider clock,
-        ILogger<ModelManager> logger)
+        ModelRepository repository, IOptions<InferenceOptions> options, LiveModel live, ModelScorers scorers, PrototypeSync sync,
+        Core.Shadow.ShadowTraffic shadow, TimeProvider clock, ILogger<ModelManager> logger)
     {
+        _shadow = shadow;
         _repository = repository;
         _options = options.Value;
         _live = live;
@@ -102,10 +111,12 @@ public sealed partial class ModelManager : IDisposable
     {
         lock (_gate)
         {
+            var shadow = _shadowKey is { } key && _shadow.Status is { } counters ? new ModelShadow(Info(key.Name, key.Version), counters) : null;
             return new ModelStatus(
                 Info(_liveKey.Name, _liveKey.Version),
                 _previous is { } previous ? Info(previous.Name, previous.Version) : null,
-                [.. _entries.Where(e => e.Value.Served is not null).Select(e => e.Key).Order(VersionOrder.Instance).Select(k => Info(k.Name, k.Version))]);
+                [.. _entries.Where(e => e.Value.Served is not null).Select(e => e.Key).Order(VersionOrder.Instance).Select(k => Info(k.Name, k.Version))],
+                shadow);
         }
     }
 
@@ -154,6 +165,12 @@ public sealed partial class ModelManager : IDisposable
                 if (!force)
                 {
                     CheckWarm(entry.Served);
+                }
+
+                if (_shadowKey == (name, version))
+                {
+                    // The candidate goes live: nothing left to compare it with.
+                    StopShadowCore();
                 }
 
                 Swap((name, version), entry);
@@ -210,6 +227,12 @@ public sealed partial class ModelManager : IDisposable
                     throw new PreconditionFailedException($"model {name} version {version} is not loaded", Subject(name, version), "NOT_LOADED");
                 }
 
+                if (_shadowKey == (name, version))
+                {
+                    throw new PreconditionFailedException(
+                        $"model {name} version {version} is in shadow: stop the shadow before unloading it", Subject(name, version), "SHADOW");
+                }
+
                 served = entry.Served;
                 _entries.Remove((name, version));
             }
@@ -224,8 +247,70 @@ public sealed partial class ModelManager : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs a loaded version that is not live on <paramref name="sampleRate"/> of the live reports, off the request path,
+    /// comparing its labels with the live model's (and, once operators decide, with theirs). Replaces any other shadow.
+    /// </summary>
+    public async Task<ModelStatus> ShadowAsync(string name, string version, double sampleRate, CancellationToken cancellationToken)
+    {
+        CheckNames(name, version);
+        if (!(sampleRate is > 0 and <= 1))
+        {
+            throw new InvalidRequestException("sample_rate", "must be above 0 and at most 1 (the share of live reports the candidate sees)");
+        }
+
+        await _changes.WaitAsync(cancellationToken);
+        try
+        {
+            lock (_gate)
+            {
+                if ((name, version) == _liveKey)
+                {
+                    throw new PreconditionFailedException(
+                        $"model {name} version {version} is live: a shadow runs a candidate beside it", Subject(name, version), "LIVE");
+                }
+
+                if (!_entries.TryGetValue((name, version), out var entry) || entry.Served is null)
+                {
+                    _ = Locate(name, version);
+                    throw new PreconditionFailedException($"model {name} version {version} is not loaded: Load it first", Subject(name, version), "NOT_LOADED");
+                }
+
+                _shadow.Start(entry.Served, sampleRate);
+                _shadowKey = (name, version);
+            }
+
+            return Status();
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Stops the shadow; the candidate stays loaded.</summary>
+    public async Task<ModelStatus> StopShadowAsync(CancellationToken cancellationToken)
+    {
+        await _changes.WaitAsync(cancellationToken);
+        try
+        {
+            if (_shadowKey is null)
+            {
+                throw new PreconditionFailedException("no model version is in shadow", "models", "NO_SHADOW");
+            }
+
+            StopShadowCore();
+            return Status();
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
     public void Dispose()
     {
+        _shadow.Stop();
         lock (_gate)
         {
             foreach (var entry in _entries.Values)
@@ -241,6 +326,15 @@ public sealed partial class ModelManager : IDisposable
     }
 
     private static string Subject(string name, string version) => $"models/{name}/{version}";
+
+    private void StopShadowCore()
+    {
+        lock (_gate)
+        {
+            _shadow.Stop();
+            _shadowKey = null;
+        }
+    }
 
     /// <summary>Names are folder names in the repository: nothing that could leave it.</summary>
     private static void CheckNames(string name, string version)
@@ -381,7 +475,7 @@ public sealed partial class ModelManager : IDisposable
                     name, version, unreadable is null ? ModelVersionState.Available : ModelVersionState.Failed, unreadable, manifest, null, null, null, null, null, 0);
             }
 
-            var state = (name, version) == _liveKey ? ModelVersionState.Live : entry.State;
+            var state = (name, version) == _liveKey ? ModelVersionState.Live : (name, version) == _shadowKey ? ModelVersionState.Shadow : entry.State;
             return new ModelVersionInfo(
                 name, version, state, entry.Reason, entry.Manifest ?? manifest, entry.Served?.Descriptor, entry.LoadTime, entry.ResidentBytesAtLoad,
                 entry.LoadedAt, state == ModelVersionState.Live ? entry.LiveSince : null, entry.Served?.Requests ?? 0);

@@ -170,6 +170,49 @@ public sealed class ModelLifecycleEndToEndTests(ITestOutputHelper output) : IDis
     }
 
     [SharedDataFact]
+    public async Task Shadow_CountersMoveAsTrafficFlows_OperatorsScoreBothModels_ActivatingTheCandidateEndsIt()
+    {
+        await using var server = await StartAsync();
+        var models = new ModelService.ModelServiceClient(server.Channel);
+        await models.LoadAsync(new LoadModelRequest { Name = "resnet18", Version = "3" });
+        var started = await models.ShadowAsync(new ShadowModelRequest { Name = "resnet18", Version = "3", SampleRate = 1 });
+        var badRate = await Assert.ThrowsAsync<RpcException>(() => models.ShadowAsync(new ShadowModelRequest { Name = "resnet18", Version = "3", SampleRate = 1.5 }).ResponseAsync);
+
+        var reports = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            var response = await server.Client.TriageAsync(Requests.Report(TestPhotos.Shot("graf1.png", 10 + i), declared: "graffiti"));
+            Assert.Equal("1", response.Model.Version);
+            reports.Add(response.ReportId);
+        }
+
+        await WaitForAsync(() => models.Status(new ModelStatusRequest()).Shadow.Compared == 6);
+        var alice = new Metadata { { "x-fidamia-operator", "alice" } };
+        var review = new ReviewService.ReviewServiceClient(server.Channel);
+        await review.ClaimAsync(new ClaimRequest { ReportId = reports[0] }, alice);
+        await review.ResolveAsync(new ResolveRequest { ReportId = reports[0], LabelCode = "graffiti" }, alice);
+        var shadow = (await models.StatusAsync(new ModelStatusRequest())).Shadow;
+        var listed = (await models.ListAsync(new ListModelsRequest())).Versions.Single(v => v is { Name: "resnet18", Version: "3" });
+        var unload = await Assert.ThrowsAsync<RpcException>(() => models.UnloadAsync(new UnloadModelRequest { Name = "resnet18", Version = "3" }).ResponseAsync);
+        var activated = await models.ActivateAsync(new ActivateModelRequest { Name = "resnet18", Version = "3" });
+
+        Assert.Equal(ModelState.Shadow, started.Shadow.Candidate.State);
+        Assert.Equal(StatusCode.InvalidArgument, badRate.StatusCode);
+        Assert.Equal(ModelState.Shadow, listed.State);
+        Assert.Equal((6L, 0L, 0L), (shadow.Sampled, shadow.Dropped, shadow.Failed));
+        // The same file and the same memory: the candidate agrees on every report.
+        Assert.Equal(1.0, shadow.Agreement);
+        Assert.Equal(6, shadow.Labels.Single(l => l.Label == "graffiti").Compared);
+        Assert.Equal(6, shadow.Confusion.Single().Count);
+        Assert.Equal(1, shadow.Resolved);
+        Assert.Equal(shadow.LiveAccuracy, shadow.CandidateAccuracy);
+        Assert.Equal(StatusCode.FailedPrecondition, unload.StatusCode);
+        Assert.Contains("in shadow", unload.Status.Detail, StringComparison.Ordinal);
+        Assert.Null(activated.Shadow);
+        Assert.Equal("3", activated.Live.Version);
+    }
+
+    [SharedDataFact]
     public async Task LoadActivateUnload_TwentyCycles_ResidentMemoryComesBack()
     {
         await using var server = await StartAsync();

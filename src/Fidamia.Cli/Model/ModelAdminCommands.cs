@@ -10,7 +10,31 @@ namespace Fidamia.Cli.Model;
 /// </summary>
 internal static class ModelAdminCommands
 {
-    public static IEnumerable<Command> Create() => [List(), Load(), Activate(), Rollback(), Unload(), Status()];
+    public static IEnumerable<Command> Create() => [List(), Load(), Activate(), Rollback(), Unload(), Status(), Shadow(), StopShadow()];
+
+    private static Command Shadow()
+    {
+        var (name, version) = Arguments();
+        var rate = new Option<double>("--rate") { Description = "The share of live reports the candidate sees (above 0, at most 1)", DefaultValueFactory = _ => 0.1 };
+        var command = new Command("shadow", "Run a loaded version on a share of the live reports, off the request path, and compare its labels with the live model's") { name, version, rate };
+        return QueueCommand.Rpc(command, command, async (channel, result, json, cancellationToken) =>
+        {
+            var status = await new ModelService.ModelServiceClient(channel).ShadowAsync(
+                new ShadowModelRequest { Name = result.GetValue(name)!, Version = result.GetValue(version)!, SampleRate = result.GetValue(rate) },
+                cancellationToken: cancellationToken);
+            return json ? CliJson.Format(status) : Describe(status);
+        });
+    }
+
+    private static Command StopShadow()
+    {
+        var command = new Command("stop-shadow", "Stop the shadow; the candidate stays loaded");
+        return QueueCommand.Rpc(command, command, async (channel, _, json, cancellationToken) =>
+        {
+            var status = await new ModelService.ModelServiceClient(channel).StopShadowAsync(new StopShadowRequest(), cancellationToken: cancellationToken);
+            return json ? CliJson.Format(status) : Describe(status);
+        });
+    }
 
     private static Command List()
     {
@@ -93,6 +117,17 @@ internal static class ModelAdminCommands
         }
 
         lines.Add(Table(status.Loaded));
+        if (status.Shadow is { } shadow)
+        {
+            lines.Add(string.Create(CultureInfo.InvariantCulture,
+                $"shadow: {shadow.Candidate.Name} {shadow.Candidate.Version} on {shadow.SampleRate:0.###} of reports: {shadow.Sampled} sampled, {shadow.Dropped} dropped, {shadow.Failed} failed, {shadow.Compared} compared, agreement {shadow.Agreement:0.00}; {shadow.Resolved} resolved by operators, accuracy live {shadow.LiveAccuracy:0.00} / candidate {shadow.CandidateAccuracy:0.00}"));
+            lines.Add("label              compared  agreed  agreement  resolved  live right  candidate right");
+            lines.AddRange(shadow.Labels.Select(l => string.Create(CultureInfo.InvariantCulture,
+                $"{l.Label,-18} {l.Compared,8} {l.Agreed,7} {l.Agreement,10:0.00} {l.Resolved,9} {l.LiveRight,10} {l.CandidateRight,16}")));
+            lines.Add("live label -> candidate label: reports");
+            lines.AddRange(shadow.Confusion.Select(c => $"{c.Live} -> {c.Candidate}: {c.Count}"));
+        }
+
         return string.Join(Environment.NewLine, lines);
     }
 

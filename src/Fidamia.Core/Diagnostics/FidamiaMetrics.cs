@@ -21,6 +21,8 @@ public sealed class FidamiaMetrics
     private readonly Counter<long> _rejected;
     private readonly Histogram<int> _batchSize;
 
+    private readonly Counter<long> _shadowSamples;
+
     public FidamiaMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
@@ -37,7 +39,12 @@ public sealed class FidamiaMetrics
             "{request}",
             "Requests per model run.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
+        _shadowSamples = meter.CreateCounter<long>(
+            "fidamia.shadow.samples", "{report}", "Reports a candidate model saw in shadow, by outcome: agreed or disagreed with the live model, dropped (queue full), failed.");
     }
+
+    /// <param name="outcome">agreed, disagreed, dropped or failed.</param>
+    public void ShadowSample(string outcome) => _shadowSamples.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     /// <param name="outcome">routed, needs_review, invalid, conflict, at_capacity, cancelled or error.</param>
     public void ReportTriaged(string outcome, double seconds)

@@ -48,4 +48,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1016, Level = LogLevel.Warning, Message = "A report's declared category could not be kept as an example; the report itself is stored")]
     public static partial void DeclaredExampleNotKept(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1040, Level = LogLevel.Information, Message = "Model {Name} version {Version} in shadow on {SampleRate:0.###} of the reports")]
+    public static partial void ShadowStarted(ILogger logger, string name, string version, double sampleRate);
+
+    [LoggerMessage(EventId = 1041, Level = LogLevel.Information, Message = "Model {Name} version {Version} out of shadow")]
+    public static partial void ShadowStopped(ILogger logger, string name, string version);
+
+    [LoggerMessage(EventId = 1042, Level = LogLevel.Warning, Message = "Model {Name} version {Version} failed on a shadow sample; the live answer was not affected")]
+    public static partial void ShadowSampleFailed(ILogger logger, string name, string version, Exception exception);
 }

@@ -41,6 +41,7 @@ public sealed class TriagePipeline
     private readonly IPhotoArchive _archive;
     private readonly DuplicateFinder _duplicates;
     private readonly DeclaredLabels _declared;
+    private readonly Shadow.ShadowTraffic _shadow;
     private readonly TimeProvider _timeProvider;
     private readonly InFlightReports _inFlight = new();
 
@@ -55,6 +56,7 @@ public sealed class TriagePipeline
         IPhotoArchive archive,
         DuplicateFinder duplicates,
         DeclaredLabels declared,
+        Shadow.ShadowTraffic shadow,
         TimeProvider timeProvider,
         FidamiaMetrics metrics,
         ILogger<TriagePipeline> logger)
@@ -63,6 +65,7 @@ public sealed class TriagePipeline
         _archive = archive;
         _duplicates = duplicates;
         _declared = declared;
+        _shadow = shadow;
         _timeProvider = timeProvider;
         _validator = validator;
         _locator = locator;
@@ -253,6 +256,9 @@ public sealed class TriagePipeline
         {
             await _declared.LearnAsync(report.ReportId, report.Channel, report.DeclaredCategory, embedding, run.Scorer as PrototypeMemory, cancellationToken);
         }
+
+        // A candidate model in shadow sees a share of what the live one decided; the offer never waits.
+        _shadow.Offer(report, context, location, decision.Label?.Code);
 
         // A duplicate's outcome is its original's: what GetReport will answer, answered now.
         return duplicate is null ? decision : await CurrentAsync(new StoredReport(record, decided), cancellationToken);

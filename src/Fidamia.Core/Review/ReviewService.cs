@@ -31,6 +31,7 @@ public sealed class ReviewService(
     TriagePipeline pipeline,
     IQueueRouter router,
     ModelScorers scorers,
+    Shadow.ShadowTraffic shadow,
     DuplicatePolicy duplicates,
     Fusion.DeclarationReliability reliability,
     IOptions<ReviewOptions> options,
@@ -161,6 +162,7 @@ public sealed class ReviewService(
         }
 
         await ApplyAsync(new HumanDecision(reportId, who, decision, null, learn, "resolved", note), cancellationToken);
+        shadow.OnHumanLabel(reportId, label.Code);
         if (learn is not null && scorers.Memory(learn.Model) is { } local)
         {
             // This instance learns at once; the others when they next read the store.

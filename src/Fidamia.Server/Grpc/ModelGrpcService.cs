@@ -26,12 +26,50 @@ public sealed class ModelGrpcService(ModelManager models) : ModelService.ModelSe
 
     public override Task<ModelStatus> Status(ModelStatusRequest request, ServerCallContext context) => Task.FromResult(ToProto(models.Status()));
 
+    public override async Task<ModelStatus> Shadow(ShadowModelRequest request, ServerCallContext context) =>
+        ToProto(await models.ShadowAsync(request.Name, request.Version, request.SampleRate, context.CancellationToken));
+
+    public override async Task<ModelStatus> StopShadow(StopShadowRequest request, ServerCallContext context) =>
+        ToProto(await models.StopShadowAsync(context.CancellationToken));
+
     private static ModelStatus ToProto(Inference.ModelStatus status)
     {
         var proto = new ModelStatus { Live = ToProto(status.Live), Loaded = { status.Loaded.Select(ToProto) } };
         if (status.Previous is { } previous)
         {
             proto.Previous = ToProto(previous);
+        }
+
+        if (status.Shadow is { } shadow)
+        {
+            var counts = shadow.Counters.Counts;
+            proto.Shadow = new ShadowStatus
+            {
+                Candidate = ToProto(shadow.Candidate),
+                SampleRate = shadow.Counters.SampleRate,
+                Since = Timestamp.FromDateTimeOffset(shadow.Counters.Since),
+                Sampled = shadow.Counters.Sampled,
+                Dropped = shadow.Counters.Dropped,
+                Failed = shadow.Counters.Failed,
+                Compared = counts.Compared,
+                Agreement = counts.Agreement ?? 0,
+                Resolved = counts.Resolved,
+                LiveAccuracy = counts.LiveAccuracy ?? 0,
+                CandidateAccuracy = counts.CandidateAccuracy ?? 0,
+                Labels =
+                {
+                    counts.Labels.Select(l => new ShadowLabel
+                    {
+                        Label = l.Label, Compared = l.Compared, Agreed = l.Agreed, Agreement = l.Agreement ?? 0, Resolved = l.Resolved,
+                        LiveRight = l.LiveRight, CandidateRight = l.CandidateRight,
+                    }),
+                },
+                Confusion =
+                {
+                    counts.Confusion.OrderBy(c => c.Key.Live, StringComparer.Ordinal).ThenBy(c => c.Key.Candidate, StringComparer.Ordinal)
+                        .Select(c => new ShadowConfusion { Live = c.Key.Live, Candidate = c.Key.Candidate, Count = c.Value }),
+                },
+            };
         }
 
         return proto;
@@ -50,6 +88,7 @@ public sealed class ModelGrpcService(ModelManager models) : ModelService.ModelSe
                 ModelVersionState.Loaded => ModelState.Loaded,
                 ModelVersionState.Live => ModelState.Live,
                 ModelVersionState.Failed => ModelState.Failed,
+                ModelVersionState.Shadow => ModelState.Shadow,
                 _ => ModelState.Unspecified,
             },
             Reason = info.Reason ?? "",

@@ -47,6 +47,13 @@ public sealed class TriagePipelineTests : IDisposable
         var schedulerOptions = Options.Create(scheduling ?? new SchedulerOptions());
         var scheduler = new InferenceScheduler(_model, schedulerOptions, metrics, NullLogger<InferenceScheduler>.Instance);
         var scorer = new FixedScorer(() => _evidence);
+        var policy = new TriagePolicy(_taxonomy, new FamilyTerritoryRouter(), options);
+        var fusion = new EvidenceFusion(_taxonomy, options);
+        var prior = new ConfiguredContextPrior(_taxonomy, Options.Create(new ContextPriorOptions()));
+        var shadow = new Fidamia.Core.Shadow.ShadowTraffic(
+            _decoder, prior, fusion, policy, metrics, TimeProvider.System, Options.Create(new Fidamia.Core.Shadow.ShadowOptions()),
+            NullLogger<Fidamia.Core.Shadow.ShadowTraffic>.Instance);
+        _disposables.Add(shadow);
         var runner = new PhotoModelRunner(
             _decoder, new LiveModel(new ServedModel(_model, scorer)), scheduler, new PhotoAdmission(schedulerOptions, scheduler, metrics), schedulerOptions, metrics);
         _disposables.Add(runner);
@@ -55,13 +62,14 @@ public sealed class TriagePipelineTests : IDisposable
             new ReportValidator(_taxonomy, TimeProvider.System),
             _locator,
             runner,
-            new ConfiguredContextPrior(_taxonomy, Options.Create(new ContextPriorOptions())),
-            new EvidenceFusion(_taxonomy, options),
-            new TriagePolicy(_taxonomy, new FamilyTerritoryRouter(), options),
+            prior,
+            fusion,
+            policy,
             _store,
             new HashingArchive(),
             new DuplicateFinder(new NoNearbyReports(), new DuplicatePolicy(_taxonomy, Options.Create(new DuplicateOptions()))),
             new DeclaredLabels(new NoPrototypes(), new DeclarationReliability(options), _taxonomy, Options.Create(new PrototypeOptions()), NullLogger<DeclaredLabels>.Instance),
+            shadow,
             TimeProvider.System,
             metrics,
             NullLogger<TriagePipeline>.Instance);
