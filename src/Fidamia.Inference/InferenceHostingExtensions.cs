@@ -44,6 +44,7 @@ public static partial class InferenceHostingExtensions
         });
         builder.Services.AddSingleton<IImageModel>(sp => sp.GetRequiredService<OnnxImageModel>());
         builder.Services.AddSingleton<ModelManager>();
+        builder.Services.AddHostedService<ModelRepositoryWatcher>();
         return builder;
     }
 

@@ -35,6 +35,25 @@ public sealed class InferenceOptions
     /// </summary>
     public bool AllowSpinning { get; set; }
 
+    /// <summary>
+    /// What a version folder dropped into the repository does: List (it shows in ModelService.List as available, and
+    /// waits for Load and Activate), Load (loaded at once, beside the live version), Activate (a new version of the live
+    /// model is loaded and made live).
+    /// </summary>
+    public ModelWatchMode Watch { get; set; } = ModelWatchMode.List;
+
+    /// <summary>How often the repository is looked at for new versions when <see cref="Watch"/> is Load or Activate.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan WatchInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     public string ResolvedPath =>
         string.IsNullOrEmpty(Path) ? System.IO.Path.Combine(AppContext.BaseDirectory, "models") : System.IO.Path.GetFullPath(Path);
+}
+
+/// <summary>What a new version folder in the model repository does (see <see cref="InferenceOptions.Watch"/>).</summary>
+public enum ModelWatchMode
+{
+    List,
+    Load,
+    Activate,
 }

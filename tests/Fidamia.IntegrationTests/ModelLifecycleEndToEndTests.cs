@@ -213,6 +213,31 @@ public sealed class ModelLifecycleEndToEndTests(ITestOutputHelper output) : IDis
     }
 
     [SharedDataFact]
+    public async Task NewVersionFolder_ListedAsAvailable_GoesLiveOnlyWhenConfigured()
+    {
+        await using (var listing = await StartAsync())
+        {
+            var models = new ModelService.ModelServiceClient(listing.Channel);
+            AddVersion(_repository, "4");
+            var listed = (await models.ListAsync(new ListModelsRequest())).Versions.Single(v => v is { Name: "resnet18", Version: "4" });
+            await Task.Delay(500);
+
+            Assert.Equal(ModelState.Available, listed.State);
+            Assert.Equal("1", (await models.StatusAsync(new ModelStatusRequest())).Live.Version);
+        }
+
+        await using var activating = await ServerProcess.StartAsync(
+            $"--Models:Path={_repository}", "--Models:Default=resnet18", "--Models:Version=1", "--Duplicates:Enabled=false",
+            "--Models:Watch=Activate", "--Models:WatchInterval=00:00:00.200");
+        var client = new ModelService.ModelServiceClient(activating.Channel);
+        AddVersion(_repository, "5");
+        await WaitForAsync(() => client.Status(new ModelStatusRequest()).Live.Version == "5");
+
+        Assert.Equal("5", (await activating.Client.TriageAsync(Requests.Report(TestPhotos.Shot("graf1.png", 3)))).Model.Version);
+        Assert.Equal("1", (await client.StatusAsync(new ModelStatusRequest())).Previous.Version);
+    }
+
+    [SharedDataFact]
     public async Task LoadActivateUnload_TwentyCycles_ResidentMemoryComesBack()
     {
         await using var server = await StartAsync();
@@ -259,6 +284,16 @@ public sealed class ModelLifecycleEndToEndTests(ITestOutputHelper output) : IDis
 
     private Task<ServerProcess> StartAsync() => ServerProcess.StartAsync(
         $"--Models:Path={_repository}", "--Models:Default=resnet18", "--Models:Version=1", "--Duplicates:Enabled=false");
+
+    /// <summary>A new version of resnet18 dropped into the repository: the file first, the manifest last, as a copy tool would.</summary>
+    private static void AddVersion(string repository, string version)
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(repository, "resnet18", version)).FullName;
+        File.CreateSymbolicLink(Path.Combine(directory, "model.onnx"), File.ResolveLinkTarget(Path.Combine(repository, "resnet18", "1", "model.onnx"), true)!.FullName);
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(repository, "resnet18", "1", "manifest.json")))!.AsObject();
+        manifest["version"] = version;
+        File.WriteAllText(Path.Combine(directory, "manifest.json"), manifest.ToJsonString());
+    }
 
     private static string BuildRepository()
     {
