@@ -50,6 +50,7 @@ public static class CoreHostingExtensions
         services.TryAddSingleton<IQueueRouter, FamilyTerritoryRouter>();
         services.AddSingleton(sp => new PrototypeJsonFile(sp.GetRequiredService<DataDirectory>().Combine("prototypes")));
         services.AddSingleton<ModelScorers>();
+        services.AddSingleton<PrototypeReembedder>();
         // Starts with the version the options chose; ModelManager swaps it at run time.
         services.AddSingleton(sp =>
         {

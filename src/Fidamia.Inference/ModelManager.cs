@@ -40,7 +40,8 @@ public sealed record ModelVersionInfo(
     long? ResidentBytesAtLoad,
     DateTimeOffset? LoadedAt,
     DateTimeOffset? LiveSince,
-    long Requests);
+    long Requests,
+    ReembeddingProgress? Reembedding = null);
 
 /// <summary>The live version, the one a rollback goes back to, every version loaded, and the candidate in shadow with its counters.</summary>
 public sealed record ModelStatus(ModelVersionInfo Live, ModelVersionInfo? Previous, IReadOnlyList<ModelVersionInfo> Loaded, ModelShadow? Shadow);
@@ -63,6 +64,7 @@ public sealed partial class ModelManager : IDisposable
     private readonly ModelScorers _scorers;
     private readonly PrototypeSync _sync;
     private readonly Core.Shadow.ShadowTraffic _shadow;
+    private readonly PrototypeReembedder _reembedder;
     private (string Name, string Version)? _shadowKey;
     private readonly TimeProvider _clock;
     private readonly ILogger<ModelManager> _logger;
@@ -74,8 +76,9 @@ public sealed partial class ModelManager : IDisposable
 
     public ModelManager(
         ModelRepository repository, IOptions<InferenceOptions> options, LiveModel live, ModelScorers scorers, PrototypeSync sync,
-        Core.Shadow.ShadowTraffic shadow, TimeProvider clock, ILogger<ModelManager> logger)
+        Core.Shadow.ShadowTraffic shadow, PrototypeReembedder reembedder, TimeProvider clock, ILogger<ModelManager> logger)
     {
+        _reembedder = reembedder;
         _shadow = shadow;
         _repository = repository;
         _options = options.Value;
@@ -164,7 +167,7 @@ public sealed partial class ModelManager : IDisposable
             {
                 if (!force)
                 {
-                    CheckWarm(entry.Served);
+                    CheckWarm(entry.Served, entry);
                 }
 
                 if (_shadowKey == (name, version))
@@ -235,6 +238,7 @@ public sealed partial class ModelManager : IDisposable
 
                 served = entry.Served;
                 _entries.Remove((name, version));
+                entry.StopReembedding();
             }
 
             served.Release();
@@ -315,6 +319,7 @@ public sealed partial class ModelManager : IDisposable
         {
             foreach (var entry in _entries.Values)
             {
+                entry.StopReembedding();
                 entry.Served?.Release();
                 entry.Served = null;
             }
@@ -371,9 +376,20 @@ public sealed partial class ModelManager : IDisposable
         }
     }
 
-    /// <summary>Refuses a swap to an embedding model whose memory is empty while the live one has learnt something.</summary>
-    private void CheckWarm(ServedModel next)
+    /// <summary>
+    /// Refuses a swap to an embedding model whose memory is still being re-embedded, or is empty while the live one has
+    /// learnt something.
+    /// </summary>
+    private void CheckWarm(ServedModel next, Entry entry)
     {
+        if (entry.Reembedding is { Finished: false } progress)
+        {
+            throw new PreconditionFailedException(
+                $"model {next.Descriptor.Name} version {next.Descriptor.Version} is still re-embedding what operators taught {progress.FromModel} ({progress.Done + progress.Skipped + progress.Failed} of {progress.Total}): " +
+                "activate it once that is done, or force the swap",
+                Subject(next.Descriptor.Name, next.Descriptor.Version), "REEMBEDDING");
+        }
+
         var current = _live.Current;
         if (next.Scorer is PrototypeMemory memory && memory.Count == 0
             && current.Scorer is PrototypeMemory live && live.Count > 0 && !ReferenceEquals(memory, live))
@@ -431,9 +447,16 @@ public sealed partial class ModelManager : IDisposable
                 memory.Consolidate(cancellationToken);
             }
 
+            var served = new ServedModel(model, scorer);
+            if (scorer is PrototypeMemory own && _live.Current.Scorer is PrototypeMemory live && !ReferenceEquals(own, live))
+            {
+                // Another feature space: what operators taught the live model is re-embedded for this one, in the background.
+                entry.StartReembedding(new ReembeddingProgress(live.Model), token => _reembedder.RunAsync(served, own, entry.Reembedding!, token));
+            }
+
             lock (_gate)
             {
-                entry.Served = new ServedModel(model, scorer);
+                entry.Served = served;
                 entry.State = ModelVersionState.Loaded;
                 entry.LoadTime = Stopwatch.GetElapsedTime(started);
                 entry.ResidentBytesAtLoad = ResidentBytes() - resident;
@@ -478,7 +501,7 @@ public sealed partial class ModelManager : IDisposable
             var state = (name, version) == _liveKey ? ModelVersionState.Live : (name, version) == _shadowKey ? ModelVersionState.Shadow : entry.State;
             return new ModelVersionInfo(
                 name, version, state, entry.Reason, entry.Manifest ?? manifest, entry.Served?.Descriptor, entry.LoadTime, entry.ResidentBytesAtLoad,
-                entry.LoadedAt, state == ModelVersionState.Live ? entry.LiveSince : null, entry.Served?.Requests ?? 0);
+                entry.LoadedAt, state == ModelVersionState.Live ? entry.LiveSince : null, entry.Served?.Requests ?? 0, entry.Reembedding);
         }
     }
 
@@ -523,7 +546,7 @@ public sealed partial class ModelManager : IDisposable
     [LoggerMessage(EventId = 2013, Level = LogLevel.Information, Message = "Model {Name} version {Version} unloaded")]
     private static partial void LogUnloaded(ILogger logger, string name, string version);
 
-    private sealed class Entry
+    private sealed class Entry : IDisposable
     {
         public ModelVersionState State { get; set; }
 
@@ -540,6 +563,27 @@ public sealed partial class ModelManager : IDisposable
         public DateTimeOffset? LoadedAt { get; set; }
 
         public DateTimeOffset? LiveSince { get; set; }
+
+        public ReembeddingProgress? Reembedding { get; private set; }
+
+        private CancellationTokenSource? _reembedding;
+
+        public void StartReembedding(ReembeddingProgress progress, Func<CancellationToken, Task> run)
+        {
+            Reembedding = progress;
+            _reembedding = new CancellationTokenSource();
+            var token = _reembedding.Token;
+            _ = Task.Run(() => run(token), CancellationToken.None);
+        }
+
+        public void Dispose() => StopReembedding();
+
+        public void StopReembedding()
+        {
+            _reembedding?.Cancel();
+            _reembedding?.Dispose();
+            _reembedding = null;
+        }
     }
 
     /// <summary>Versions in numeric order when they are numbers, as the repository sorts them.</summary>

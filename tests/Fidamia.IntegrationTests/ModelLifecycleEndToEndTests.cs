@@ -238,6 +238,65 @@ public sealed class ModelLifecycleEndToEndTests(ITestOutputHelper output) : IDis
     }
 
     [SharedDataFact]
+    public async Task LoadAnotherEmbeddingModel_ReembedsWhatOperatorsTaught_ThenSwapsWarm()
+    {
+        await using var server = await StartAsync();
+        var models = new ModelService.ModelServiceClient(server.Channel);
+        var alice = new Metadata { { "x-fidamia-operator", "alice" } };
+        var review = new ReviewService.ReviewServiceClient(server.Channel);
+        for (var i = 0; i < 3; i++)
+        {
+            var response = await server.Client.TriageAsync(Requests.Report(TestPhotos.Shot("graf1.png", 20 + i)));
+            await review.ClaimAsync(new ClaimRequest { ReportId = response.ReportId }, alice);
+            await review.ResolveAsync(new ResolveRequest { ReportId = response.ReportId, LabelCode = "graffiti" }, alice);
+        }
+
+        var loaded = await models.LoadAsync(new LoadModelRequest { Name = "other-embedder", Version = "1" });
+        await WaitForAsync(() => Listed(models, "other-embedder", "1").Reembedding.Finished);
+        var progress = Listed(models, "other-embedder", "1").Reembedding;
+        var activated = await models.ActivateAsync(new ActivateModelRequest { Name = "other-embedder", Version = "1" });
+        var triaged = await server.Client.TriageAsync(Requests.Report(TestPhotos.Shot("graf1.png", 30)));
+
+        Assert.Equal("resnet18", loaded.Reembedding.FromModel);
+        Assert.Equal((3, 3, 0, 0, ""), (progress.Total, progress.Done, progress.Skipped, progress.Failed, progress.Error));
+        Assert.Equal("other-embedder", activated.Live.Name);
+        Assert.Equal("other-embedder", triaged.Model.Name);
+        Assert.Contains(triaged.Explanation, e => e.Contains("closest to 'graffiti'", StringComparison.Ordinal) && e.Contains("3 examples", StringComparison.Ordinal));
+    }
+
+    [SharedDataFact]
+    public async Task ActivateAnotherEmbeddingModel_WithAColdMemory_RefusedUnlessForced()
+    {
+        var seed = Directory.CreateDirectory(Path.Combine(_repository, "..", Path.GetFileName(_repository) + "-seed", "graffiti")).FullName;
+        for (var i = 0; i < 3; i++)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(seed, $"shot-{i}.jpg"), TestPhotos.Shot("graf1.png", 40 + i));
+        }
+
+        try
+        {
+            // Seed photos teach the live model at start and are not re-embedded: the other model's memory stays empty.
+            await using var server = await ServerProcess.StartAsync(
+                $"--Models:Path={_repository}", "--Models:Default=resnet18", "--Models:Version=1", "--Duplicates:Enabled=false",
+                $"--Prototypes:SeedPath={Path.GetDirectoryName(seed)}");
+            var models = new ModelService.ModelServiceClient(server.Channel);
+            await models.LoadAsync(new LoadModelRequest { Name = "other-embedder", Version = "1" });
+            await WaitForAsync(() => Listed(models, "other-embedder", "1").Reembedding.Finished);
+
+            var refused = await Assert.ThrowsAsync<RpcException>(() => models.ActivateAsync(new ActivateModelRequest { Name = "other-embedder", Version = "1" }).ResponseAsync);
+            var forced = await models.ActivateAsync(new ActivateModelRequest { Name = "other-embedder", Version = "1", Force = true });
+
+            Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+            Assert.Contains("would start cold", refused.Status.Detail, StringComparison.Ordinal);
+            Assert.Equal("other-embedder", forced.Live.Name);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(seed)!, recursive: true);
+        }
+    }
+
+    [SharedDataFact]
     public async Task LoadActivateUnload_TwentyCycles_ResidentMemoryComesBack()
     {
         await using var server = await StartAsync();
@@ -271,6 +330,9 @@ public sealed class ModelLifecycleEndToEndTests(ITestOutputHelper output) : IDis
         // kept per cycle would add the model's weights (64 MB) each time, over 1 GB in 18 cycles.
         Assert.InRange(after - settled, long.MinValue, 64L << 20);
     }
+
+    private static ModelVersion Listed(ModelService.ModelServiceClient models, string name, string version) =>
+        models.List(new ListModelsRequest()).Versions.Single(v => v.Name == name && v.Version == version);
 
     private static async Task WaitForAsync(Func<bool> condition)
     {
@@ -321,6 +383,7 @@ public sealed class ModelLifecycleEndToEndTests(ITestOutputHelper output) : IDis
 
         Version("resnet18", "1", _ => { });
         Version("resnet18", "3", m => m["description"] = "the same file as version 1, under another version");
+        Version("other-embedder", "1", m => m["description"] = "the same file as resnet18, under another name: another feature space as far as the service knows");
         Version("wrong-input", "1", m => m["input"]!["name"] = "Input999");
         Version("wrong-labels", "1", m =>
         {

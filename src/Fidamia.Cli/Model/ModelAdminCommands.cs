@@ -135,9 +135,12 @@ internal static class ModelAdminCommands
     {
         var lines = new List<string> { "name             version  state      kind       precision  load s   requests  reason" };
         lines.AddRange(versions.Select(v => string.Create(CultureInfo.InvariantCulture,
-            $"{v.Name,-16} {v.Version,-8} {State(v.State),-10} {v.Kind,-10} {v.Precision,-10} {(v.LoadTime is null ? "-" : v.LoadTime.ToTimeSpan().TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)),-8} {v.Requests,8}  {v.Reason}")));
+            $"{v.Name,-16} {v.Version,-8} {State(v.State),-10} {v.Kind,-10} {v.Precision,-10} {(v.LoadTime is null ? "-" : v.LoadTime.ToTimeSpan().TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)),-8} {v.Requests,8}  {v.Reason}{Reembedding(v.Reembedding)}")));
         return string.Join(Environment.NewLine, lines);
     }
+
+    private static string Reembedding(Reembedding? progress) => progress is null ? "" : string.Create(CultureInfo.InvariantCulture,
+        $"re-embedding {progress.FromModel}'s examples: {progress.Done + progress.Skipped + progress.Failed}/{progress.Total}{(progress.Finished ? " done" : "")}{(progress.Error.Length > 0 ? $" ({progress.Error})" : "")}");
 
     private static string State(ModelState state) => state.ToString().ToLowerInvariant();
 }

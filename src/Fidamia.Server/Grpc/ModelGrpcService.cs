@@ -101,6 +101,15 @@ public sealed class ModelGrpcService(ModelManager models) : ModelService.ModelSe
             ResidentBytesAtLoad = info.ResidentBytesAtLoad ?? 0,
             Requests = info.Requests,
         };
+        if (info.Reembedding is { } progress)
+        {
+            proto.Reembedding = new Reembedding
+            {
+                FromModel = progress.FromModel, Total = progress.Total, Done = progress.Done, Skipped = progress.Skipped, Failed = progress.Failed,
+                Finished = progress.Finished, Error = progress.Error ?? "",
+            };
+        }
+
         if (info.LoadTime is { } loadTime)
         {
             proto.LoadTime = Duration.FromTimeSpan(loadTime);
