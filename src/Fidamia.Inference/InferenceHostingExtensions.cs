@@ -35,6 +35,14 @@ public static partial class InferenceHostingExtensions
             }
 
             LogModelLoaded(logger, model.Descriptor.Name, model.Descriptor.Version, model.Descriptor.Kind.ToString(), model.Precision, model.Directory);
+            if (options.ExecutionProvider != ExecutionProvider.Cpu && model.ExecutionProvider.StartsWith("cpu", StringComparison.Ordinal))
+            {
+                LogProviderFellBack(logger, options.ExecutionProvider.ToString(), model.ExecutionProvider);
+            }
+            else
+            {
+                LogProvider(logger, model.ExecutionProvider);
+            }
             if (model.DerivedAtLoad is { } how)
             {
                 LogModelDerived(logger, model.Descriptor.Name, model.Descriptor.Version, how);
@@ -50,6 +58,12 @@ public static partial class InferenceHostingExtensions
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Model {Name} version {Version} ({Kind}, {Precision}) loaded from {Directory}")]
     private static partial void LogModelLoaded(ILogger logger, string name, string version, string kind, string precision, string directory);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Models:ExecutionProvider={Wanted} could not start; serving on the CPU: {Provider}")]
+    internal static partial void LogProviderFellBack(ILogger logger, string wanted, string provider);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Serving on {Provider}")]
+    private static partial void LogProvider(ILogger logger, string provider);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Model {Name} version {Version}: {How}")]
     private static partial void LogModelDerived(ILogger logger, string name, string version, string how);

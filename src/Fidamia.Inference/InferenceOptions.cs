@@ -35,6 +35,13 @@ public sealed class InferenceOptions
     /// </summary>
     public bool AllowSpinning { get; set; }
 
+    /// <summary>Cpu or Cuda: where served models run. Cuda falls back to the CPU, saying why, when it cannot start.</summary>
+    public ExecutionProvider ExecutionProvider { get; set; } = ExecutionProvider.Cpu;
+
+    /// <summary>The GPU a Cuda provider uses.</summary>
+    [Range(0, 64)]
+    public int CudaDeviceId { get; set; }
+
     /// <summary>
     /// What a version folder dropped into the repository does: List (it shows in ModelService.List as available, and
     /// waits for Load and Activate), Load (loaded at once, beside the live version), Activate (a new version of the live

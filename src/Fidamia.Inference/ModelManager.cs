@@ -41,7 +41,8 @@ public sealed record ModelVersionInfo(
     DateTimeOffset? LoadedAt,
     DateTimeOffset? LiveSince,
     long Requests,
-    ReembeddingProgress? Reembedding = null);
+    ReembeddingProgress? Reembedding = null,
+    string? ExecutionProvider = null);
 
 /// <summary>The live version, the one a rollback goes back to, every version loaded, and the candidate in shadow with its counters.</summary>
 public sealed record ModelStatus(ModelVersionInfo Live, ModelVersionInfo? Previous, IReadOnlyList<ModelVersionInfo> Loaded, ModelShadow? Shadow);
@@ -463,7 +464,11 @@ public sealed partial class ModelManager : IDisposable
                 entry.LoadedAt = _clock.GetUtcNow();
             }
 
-            LogLoaded(_logger, name, version, entry.LoadTime.Value.TotalSeconds);
+            LogLoaded(_logger, name, version, entry.LoadTime.Value.TotalSeconds, model.ExecutionProvider);
+            if (_options.ExecutionProvider != ExecutionProvider.Cpu && model.ExecutionProvider.StartsWith("cpu", StringComparison.Ordinal))
+            {
+                InferenceHostingExtensions.LogProviderFellBack(_logger, _options.ExecutionProvider.ToString(), model.ExecutionProvider);
+            }
             return entry;
         }
         catch (Exception ex) when (ex is ModelLoadException or InvalidOperationException or OperationCanceledException)
@@ -501,7 +506,8 @@ public sealed partial class ModelManager : IDisposable
             var state = (name, version) == _liveKey ? ModelVersionState.Live : (name, version) == _shadowKey ? ModelVersionState.Shadow : entry.State;
             return new ModelVersionInfo(
                 name, version, state, entry.Reason, entry.Manifest ?? manifest, entry.Served?.Descriptor, entry.LoadTime, entry.ResidentBytesAtLoad,
-                entry.LoadedAt, state == ModelVersionState.Live ? entry.LiveSince : null, entry.Served?.Requests ?? 0, entry.Reembedding);
+                entry.LoadedAt, state == ModelVersionState.Live ? entry.LiveSince : null, entry.Served?.Requests ?? 0, entry.Reembedding,
+                (entry.Served?.Model as OnnxImageModel)?.ExecutionProvider);
         }
     }
 
@@ -534,8 +540,8 @@ public sealed partial class ModelManager : IDisposable
         return process.WorkingSet64;
     }
 
-    [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Model {Name} version {Version} loaded in {Seconds:0.0} s")]
-    private static partial void LogLoaded(ILogger logger, string name, string version, double seconds);
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Model {Name} version {Version} loaded in {Seconds:0.0} s, on {Provider}")]
+    private static partial void LogLoaded(ILogger logger, string name, string version, double seconds, string provider);
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "Model {Name} version {Version} could not be loaded: {Reason}")]
     private static partial void LogLoadFailed(ILogger logger, string name, string version, string reason);

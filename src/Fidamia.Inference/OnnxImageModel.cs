@@ -33,6 +33,9 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
     /// <summary>fp32 or int8, as the manifest says.</summary>
     public string Precision { get; private init; } = Inference.Precision.Fp32;
 
+    /// <summary>Where it runs: cpu, cuda:N, or cpu with the reason the configured provider could not start.</summary>
+    public string ExecutionProvider { get; private init; } = "cpu";
+
     /// <summary>How the model was built at load when its version ships ranges instead of a file (see <see cref="BuildDerived"/>); else null.</summary>
     public string? DerivedAtLoad { get; private init; }
 
@@ -61,29 +64,14 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
                 ?? throw new ModelLoadException($"{manifestPath}: file: '{manifest.File}' does not exist in {versionDirectory}");
         }
 
-        using var sessionOptions = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = options.IntraOpThreads,
-            InterOpNumThreads = 1,
-        };
-        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
-
-        InferenceSession session;
-        try
-        {
-            session = derived is null ? new InferenceSession(modelPath, sessionOptions) : new InferenceSession(derived, sessionOptions);
-        }
-        catch (OnnxRuntimeException ex)
-        {
-            throw new ModelLoadException($"{modelPath}: ONNX Runtime cannot load it: {ex.Message}", ex);
-        }
-
+        var (session, provider) = CreateSession(modelPath, derived, options);
         try
         {
             var (outputLength, maxBatchSize) = CheckAgainstSession(manifest, session, manifestPath);
-            var model = new OnnxImageModel(session, manifest, outputLength, maxBatchSize, versionDirectory) { Precision = Inference.Precision.Of(manifest), DerivedAtLoad = derivedAtLoad };
+            var model = new OnnxImageModel(session, manifest, outputLength, maxBatchSize, versionDirectory)
+            {
+                Precision = Inference.Precision.Of(manifest), DerivedAtLoad = derivedAtLoad, ExecutionProvider = provider,
+            };
             model.WarmUp();
             if (derived is not null)
             {
@@ -100,6 +88,40 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
         {
             session.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A session on the configured provider; when that provider fails to start the session (no GPU, no driver), the same
+    /// model on the CPU, the reason kept.
+    /// </summary>
+    private static (InferenceSession Session, string Provider) CreateSession(string modelPath, byte[]? derived, InferenceOptions options)
+    {
+        InferenceSession Open(SessionOptions sessionOptions) =>
+            derived is null ? new InferenceSession(modelPath, sessionOptions) : new InferenceSession(derived, sessionOptions);
+
+        using (var sessionOptions = OnnxSessionOptions.ForServing(options, cpuOnly: false, out var provider))
+        {
+            try
+            {
+                return (Open(sessionOptions), provider);
+            }
+            catch (OnnxRuntimeException ex) when (provider.StartsWith("cuda", StringComparison.Ordinal))
+            {
+                using var cpu = OnnxSessionOptions.ForServing(options, cpuOnly: true, out _);
+                try
+                {
+                    return (Open(cpu), $"cpu (CUDA could not start: {OnnxSessionOptions.FirstLine(ex.Message)})");
+                }
+                catch (OnnxRuntimeException inner)
+                {
+                    throw new ModelLoadException($"{modelPath}: ONNX Runtime cannot load it: {inner.Message}", inner);
+                }
+            }
+            catch (OnnxRuntimeException ex)
+            {
+                throw new ModelLoadException($"{modelPath}: ONNX Runtime cannot load it: {ex.Message}", ex);
+            }
         }
     }
 

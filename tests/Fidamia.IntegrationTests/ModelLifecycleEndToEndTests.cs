@@ -297,6 +297,23 @@ public sealed class ModelLifecycleEndToEndTests(ITestOutputHelper output) : IDis
     }
 
     [SharedDataFact]
+    public async Task ExecutionProviderCuda_WithoutCuda_ServesOnTheCpuAndSaysWhy()
+    {
+        await using var server = await ServerProcess.StartAsync(
+            $"--Models:Path={_repository}", "--Models:Default=resnet18", "--Models:Version=1", "--Duplicates:Enabled=false", "--Models:ExecutionProvider=Cuda");
+        var models = new ModelService.ModelServiceClient(server.Channel);
+
+        var triaged = await server.Client.TriageAsync(Requests.Report(TestPhotos.Shot("graf1.png", 1)));
+        var loaded = await models.LoadAsync(new LoadModelRequest { Name = "resnet18", Version = "3" });
+        var live = (await models.StatusAsync(new ModelStatusRequest())).Live;
+
+        Assert.Equal("1", triaged.Model.Version);
+        Assert.StartsWith("cpu (CUDA unavailable", live.ExecutionProvider, StringComparison.Ordinal);
+        Assert.StartsWith("cpu (CUDA unavailable", loaded.ExecutionProvider, StringComparison.Ordinal);
+        Assert.Contains("Models:ExecutionProvider=Cuda could not start; serving on the CPU", server.Output, StringComparison.Ordinal);
+    }
+
+    [SharedDataFact]
     public async Task LoadActivateUnload_TwentyCycles_ResidentMemoryComesBack()
     {
         await using var server = await StartAsync();

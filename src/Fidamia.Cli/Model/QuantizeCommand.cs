@@ -285,14 +285,7 @@ internal static class QuantizeCommand
     /// </summary>
     private static SpeedSummary MeasureSpeed(byte[] fp32Bytes, byte[] int8Bytes, float[] tensor, ModelManifest manifest, CancellationToken cancellationToken)
     {
-        using var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = 1,
-            InterOpNumThreads = 1,
-        };
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        using var options = OnnxSessionOptions.Create(GraphOptimizationLevel.ORT_ENABLE_ALL, intraOpThreads: 1);
         using var fp32 = new InferenceSession(fp32Bytes, options);
         using var int8 = new InferenceSession(int8Bytes, options);
         string[] inputs = [manifest.Input.Name];

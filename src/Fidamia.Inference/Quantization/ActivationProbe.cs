@@ -40,8 +40,7 @@ internal sealed class ActivationProbe : IDisposable
             });
         }
 
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC };
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        using var options = OnnxSessionOptions.Create(GraphOptimizationLevel.ORT_ENABLE_BASIC, intraOpThreads: 0);
         _session = new InferenceSession(exposed.ToByteArray(), options);
     }
 

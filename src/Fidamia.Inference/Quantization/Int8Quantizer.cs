@@ -111,15 +111,8 @@ public static class Int8Quantizer
         try
         {
             // Errors only: at ORT_ENABLE_ALL, ORT warns that the saved graph is specific to this machine, which is the point here.
-            using (var options = new SessionOptions
+            using (var options = OnnxSessionOptions.Create(level, intraOpThreads: 1, optimizedModelPath: path, errorsOnly: true))
             {
-                GraphOptimizationLevel = level,
-                OptimizedModelFilePath = path,
-                IntraOpNumThreads = 1,
-                LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-            })
-            {
-                options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
                 using var session = new InferenceSession(model, options);
             }
 

@@ -100,6 +100,7 @@ public sealed class ModelGrpcService(ModelManager models) : ModelService.ModelSe
             MaxBatchSize = info.Descriptor?.MaxBatchSize ?? 0,
             ResidentBytesAtLoad = info.ResidentBytesAtLoad ?? 0,
             Requests = info.Requests,
+            ExecutionProvider = info.ExecutionProvider ?? "",
         };
         if (info.Reembedding is { } progress)
         {
