@@ -202,11 +202,7 @@ internal static class QuantizeCommand
     }
 
     /// <summary>The service's own decoder with its default limits, so the calibration sees the tensors the service will feed.</summary>
-    private static IPhotoDecoder CreateDecoder()
-    {
-        var options = Options.Create(new ImagingOptions());
-        return SkiaPhotoDecoder.IsSupported ? new SkiaPhotoDecoder(options) : new ImageSharpPhotoDecoder(options);
-    }
+    private static IPhotoDecoder CreateDecoder() => ImagingHostingExtensions.CreateDecoder(Options.Create(new ImagingOptions()));
 
     /// <summary>The new version folder: the QDQ model, its ranges, and the fp32 manifest re-labelled as int8 and derived.</summary>
     private static void WriteVersion(DirectoryInfo folder, string fp32ManifestPath, string modelId, string version, CalibrationRanges ranges, byte[] int8Bytes)

@@ -21,6 +21,10 @@ public sealed class TriagePolicy(Taxonomy.Taxonomy taxonomy, IQueueRouter router
 
     public Taxonomy.Taxonomy Taxonomy => taxonomy;
 
+    /// <summary>The confidence a label needs to be routed without review: the model's own, else the taxonomy's, else the default.</summary>
+    public static double Threshold(TaxonomyLabel label, IReadOnlyDictionary<string, double> modelThresholds, double defaultThreshold) =>
+        modelThresholds.TryGetValue(label.Code, out var t) ? t : label.Threshold ?? defaultThreshold;
+
     public TriageDecision Decide(
         TriageReport report, GeoPoint location, LocationContext context, PhotoMetadata photo, Posterior posterior, ModelDescriptor model)
     {
@@ -35,8 +39,7 @@ public sealed class TriagePolicy(Taxonomy.Taxonomy taxonomy, IQueueRouter router
         // With nothing to go on (no image evidence, no declared category, a neutral place) every label ties: a
         // tie-break by taxonomy order would name a label nothing pointed to, so there is none.
         TaxonomyLabel? label = tied > 1 ? null : best;
-        var threshold = label is null ? 1.0
-            : model.Thresholds.TryGetValue(label.Code, out var t) ? t : label.Threshold ?? _options.DefaultThreshold;
+        var threshold = label is null ? 1.0 : Threshold(label, model.Thresholds, _options.DefaultThreshold);
 
         var explanation = new List<string>(posterior.Explanation);
         explanation.AddRange(context.Matches.Count > 0
