@@ -21,6 +21,14 @@ if (args is ["photos", var directory])
     return 0;
 }
 
+// `shots DIR`: labelled shots of the shared photos as ImageFolders, DIR/train and DIR/test, for the model tools.
+if (args is ["shots", var shots])
+{
+    var written = ShotFolders.Write(shots);
+    Console.WriteLine($"wrote {written.Train} training and {written.Test} test shots under {shots}/train and {shots}/test");
+    return 0;
+}
+
 // `memory`: how the prototype memory should score as examples pile up (accuracy on the shared photos, not speed).
 if (args is ["memory"])
 {

@@ -7,8 +7,15 @@ internal static class ModelCommand
 {
     public static Command Create()
     {
-        var command = new Command("model", "Work on model versions (quantize) and on a running service's (list, load, activate, rollback, unload, status)")
+        var command = new Command(
+            "model",
+            "Work on model versions (validate, evaluate, calibrate, train, export, quantize) and on a running service's (list, load, activate, rollback, unload, status, shadow)")
         {
+            ValidateCommand.Create(),
+            EvaluateCommand.Create(),
+            CalibrateCommand.Create(),
+            TrainCommand.Create(),
+            ExportCommand.Create(),
             QuantizeCommand.Create(),
         };
         foreach (var admin in ModelAdminCommands.Create())

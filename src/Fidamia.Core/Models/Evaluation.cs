@@ -3,7 +3,8 @@ namespace Fidamia.Core.Models;
 /// <summary>One labelled photo as a model scored it: the index of its true label and the model's probabilities, over the same labels.</summary>
 public sealed record EvaluatedPhoto(string Name, int TrueLabel, double[] Probabilities)
 {
-    public int Predicted { get; } = Array.IndexOf(Probabilities, Probabilities.Max());
+    // Computed on each read: a copy made with `with` and other probabilities must not keep the original's answer.
+    public int Predicted => Array.IndexOf(Probabilities, Probabilities.Max());
 
     public double Confidence => Probabilities[Predicted];
 
@@ -82,9 +83,14 @@ public static class Evaluation
 /// <summary>Fits what turns a model's scores into routing decisions of a wanted precision: pure arithmetic, no I/O.</summary>
 public static class ThresholdCalibration
 {
+    public const double MinTemperature = 0.25;
+    public const double MaxTemperature = 20;
+
     /// <summary>
     /// The softmax temperature that minimises the negative log-likelihood of the true labels (golden-section search over
-    /// log T in [1/20, 20]): T above 1 softens an over-confident model, below 1 sharpens a timid one.
+    /// log T in [<see cref="MinTemperature"/>, <see cref="MaxTemperature"/>]): T above 1 softens an over-confident model,
+    /// below 1 sharpens a timid one. On photos the model separates perfectly the likelihood only grows as T falls, and the
+    /// fit stops at the bound.
     /// </summary>
     /// <param name="logits">Per photo, its scores as logits (log-probabilities for a model that outputs probabilities).</param>
     public static double FitTemperature(IReadOnlyList<double[]> logits, IReadOnlyList<int> truth)
@@ -109,7 +115,7 @@ public static class ThresholdCalibration
             return loss;
         }
 
-        var (a, b) = (Math.Log(1.0 / 20), Math.Log(20));
+        var (a, b) = (Math.Log(MinTemperature), Math.Log(MaxTemperature));
         var ratio = (Math.Sqrt(5) - 1) / 2;
         var (c, d) = (b - (ratio * (b - a)), a + (ratio * (b - a)));
         for (var i = 0; i < 80; i++)

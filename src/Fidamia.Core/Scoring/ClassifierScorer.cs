@@ -42,7 +42,7 @@ public sealed class ClassifierScorer : IImageScorer
     }
 
     /// <summary>Softmax of <c>logit / T</c>; for probabilities, <c>p^(1/T)</c> renormalised, which is the same thing.</summary>
-    internal static double[] Softmax(ReadOnlySpan<float> values, ModelOutputKind kind, double temperature)
+    public static double[] Softmax(ReadOnlySpan<float> values, ModelOutputKind kind, double temperature)
     {
         var t = temperature > 0 ? temperature : 1.0;
         var logits = new double[values.Length];

@@ -73,6 +73,27 @@ public sealed class PrototypeMemory : IImageScorer
             l => l.Code,
             l => (IReadOnlyList<LabelPrototype>)[.. _snapshot.Labels[l.Index].Prototypes.Where(p => p.Members > 0).Select(p => new LabelPrototype(p.Centre, p.Members, p.Effective))]);
 
+    /// <summary>
+    /// Per label that is scored, the vectors <see cref="Score"/> compares a photo with (its prototypes that weigh enough,
+    /// else its overall mean): what an exported classifier head must hold to give the same top label.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<float[]>> ScoringVectors()
+    {
+        var snapshot = _snapshot;
+        var vectors = new Dictionary<string, IReadOnlyList<float[]>>(StringComparer.Ordinal);
+        foreach (var label in _taxonomy.Labels)
+        {
+            var state = snapshot.Labels[label.Index];
+            if (state.Effective >= _options.MinExamples - Epsilon)
+            {
+                var eligible = state.Prototypes.Where(p => p.Effective >= _options.MinExamples - Epsilon).Select(p => p.Centre).ToList();
+                vectors[label.Code] = eligible.Count > 0 ? eligible : [state.Centroid];
+            }
+        }
+
+        return vectors;
+    }
+
     /// <summary>Whether some label changed since it was last regrouped.</summary>
     public bool NeedsConsolidation => _snapshot.Labels.Any(l => l.Dirty);
 

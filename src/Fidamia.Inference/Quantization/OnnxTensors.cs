@@ -12,6 +12,7 @@ internal static class OnnxTensors
     public const int UInt8 = (int)TensorProto.Types.DataType.Uint8;
     public const int Int8 = (int)TensorProto.Types.DataType.Int8;
     public const int Int32 = (int)TensorProto.Types.DataType.Int32;
+    public const int Int64 = (int)TensorProto.Types.DataType.Int64;
 
     public static float[] ReadFloats(TensorProto tensor)
     {
@@ -58,6 +59,17 @@ internal static class OnnxTensors
 
     public static TensorProto Int32s(string name, ReadOnlySpan<int> values, params long[] dims) =>
         Raw(name, Int32, MemoryMarshal.AsBytes(LittleEndian(values)), dims);
+
+    public static TensorProto Int64s(string name, ReadOnlySpan<long> values, params long[] dims)
+    {
+        var bytes = new byte[values.Length * sizeof(long)];
+        for (var i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * sizeof(long)), values[i]);
+        }
+
+        return Raw(name, Int64, bytes, dims);
+    }
 
     private static TensorProto Raw(string name, int dataType, ReadOnlySpan<byte> bytes, long[] dims)
     {
