@@ -11,7 +11,7 @@ namespace Fidamia.Storage.Postgres;
 internal static class PostgresMigrations
 {
     /// <summary>Every migration this binary knows: (version, name), its SQL an embedded resource of that name.</summary>
-    public static readonly IReadOnlyList<(int Version, string Name)> All = [(1, "0001_reports"), (2, "0002_photo_retention"), (3, "0003_review")];
+    public static readonly IReadOnlyList<(int Version, string Name)> All = [(1, "0001_reports"), (2, "0002_photo_retention"), (3, "0003_review"), (4, "0004_received_order")];
 
     // The advisory lock's first key, any constant of Fidamia's own; the second is a hash of the schema, so schemas of one
     // database (the tests' among them) migrate without waiting for each other.

@@ -113,6 +113,32 @@ public sealed class PostgresReportStore(PostgresDatabase database) : IReportStor
         return photos;
     }
 
+    public async Task<IReadOnlyList<ReceivedReport>> ListReceivedAsync(DateTimeOffset since, ReceivedReport? after, int max, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT received_at, report_id FROM reports
+            WHERE received_at >= @since AND (@afterAt::timestamptz IS NULL OR (received_at, report_id) > (@afterAt, @afterId))
+            ORDER BY received_at, report_id
+            LIMIT @max
+            """, ("since", Utc(since)), ("afterAt", Utc(after?.ReceivedAt)), ("afterId", after?.ReportId), ("max", max));
+        await using var rows = await command.ExecuteReaderAsync(cancellationToken);
+        var page = new List<ReceivedReport>();
+        while (await rows.ReadAsync(cancellationToken))
+        {
+            page.Add(new ReceivedReport(rows.GetFieldValue<DateTimeOffset>(0), rows.GetString(1)));
+        }
+
+        return page;
+    }
+
+    public async Task<long> CountReceivedAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT count(*) FROM reports WHERE received_at >= @since", ("since", Utc(since)));
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     public async Task<int> MarkPhotoDeletedAsync(string photoSha256, DateTimeOffset cutoff, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);

@@ -82,6 +82,61 @@ public sealed class ModelToolsEndToEndTests : IDisposable
         Assert.Contains("give --memory DIR", withoutMemory.Stderr, StringComparison.Ordinal);
     }
 
+    [SharedDataFact]
+    public async Task Rescore_KilledPartWay_GoesOnFromItsCheckpoint_CountsEveryReportOnce_TouchesNoDecision()
+    {
+        // A data folder of the test's own: the server's temporary one goes with it.
+        var data = Directory.CreateDirectory(Path.Combine(_root, "data")).FullName;
+        var ids = new List<string>();
+        await using (var server = await ServerProcess.StartAsync("--Duplicates:Enabled=false", $"--DataDirectory={data}"))
+        {
+            for (var i = 0; i < 120; i++)
+            {
+                var (photo, _) = Scenes[i % Scenes.Length];
+                ids.Add((await server.Client.TriageAsync(Requests.Report(TestPhotos.Shot(photo, 500 + (i % 7)), declared: "graffiti"))).ReportId);
+            }
+        }
+
+        var backbone = Path.Combine(Path.GetDirectoryName(ServerProcess.BuildOutput("Fidamia.Cli", "fidamia.dll"))!, "models", "resnet18", "1");
+        var output = Path.Combine(_root, "rescore");
+        string[] arguments = ["model", "rescore", "--model", backbone, "--since", "2020-01-01", "--out", output, "--batch", "2", $"--DataDirectory={data}"];
+
+        // Killed (SIGKILL, no goodbye) once its first pages are checkpointed, then started again.
+        using (var first = CliProcess.Start(arguments))
+        {
+            var checkpoint = Path.Combine(output, "checkpoint.json");
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!File.Exists(checkpoint) && !first.HasExited && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(5);
+            }
+
+            first.Kill();
+            await first.WaitForExitAsync();
+        }
+
+        var partial = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(output, "checkpoint.json")))!;
+        var second = await CliProcess.RunAsync(arguments);
+        var changes = (await File.ReadAllLinesAsync(Path.Combine(output, "changes.csv"))).Skip(1).Select(l => l.Split(',')[0]).ToList();
+        var done = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(output, "checkpoint.json")))!;
+        await using var again = await ServerProcess.StartAsync("--Duplicates:Enabled=false", $"--DataDirectory={data}");
+        var after = await again.Client.GetReportAsync(new Protos.V1.GetReportRequest { ReportId = ids[0] });
+
+        Assert.True(second.ExitCode == 0, second.Stderr + second.Stdout);
+        Assert.InRange((long)partial["Done"]!, 2, 119);
+        Assert.Contains("going on after", second.Stderr, StringComparison.Ordinal);
+        Assert.Equal(120, (long)done["Done"]!);
+        Assert.Equal(120, (long)done["Rescored"]!);
+        Assert.True((bool)done["Finished"]!);
+        Assert.Contains("120 of 120 read, 120 rescored", second.Stdout, StringComparison.Ordinal);
+        Assert.Equal(changes.Count, changes.Distinct().Count());
+        Assert.Equal((long)done["ChangesWritten"]!, changes.Count);
+        Assert.All(changes, id => Assert.Contains(id, ids));
+        // Stored decisions untouched: the service still answers what it decided (a cold memory: review).
+        Assert.Equal(Protos.V1.TriageStatus.NeedsReview, after.Status);
+        Assert.Equal("resnet18", after.Model.Name);
+    }
+
     [Fact]
     public async Task Validate_BrokenVersions_ExitTwoWithTheReason()
     {

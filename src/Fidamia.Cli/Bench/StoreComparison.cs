@@ -78,6 +78,11 @@ internal sealed record StoreRatio(
 /// <summary>Keeps no report: every id is new, every report is "stored" at once, none is near another. For the comparison only.</summary>
 internal sealed class UnkeptReports : IReportStore, IReviewStore
 {
+    public Task<IReadOnlyList<ReceivedReport>> ListReceivedAsync(DateTimeOffset since, ReceivedReport? after, int max, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ReceivedReport>>([]);
+
+    public Task<long> CountReceivedAsync(DateTimeOffset since, CancellationToken cancellationToken) => Task.FromResult(0L);
+
     public Task<PendingPage> ListPendingAsync(PendingFilter filter, int pageSize, PendingCursor? after, DateTimeOffset now, CancellationToken cancellationToken) =>
         throw new NotSupportedException();
 

@@ -9,13 +9,14 @@ internal static class ModelCommand
     {
         var command = new Command(
             "model",
-            "Work on model versions (validate, evaluate, calibrate, train, export, quantize) and on a running service's (list, load, activate, rollback, unload, status, shadow)")
+            "Work on model versions (validate, evaluate, calibrate, train, export, rescore, quantize) and on a running service's (list, load, activate, rollback, unload, status, shadow)")
         {
             ValidateCommand.Create(),
             EvaluateCommand.Create(),
             CalibrateCommand.Create(),
             TrainCommand.Create(),
             ExportCommand.Create(),
+            RescoreCommand.Create(),
             QuantizeCommand.Create(),
         };
         foreach (var admin in ModelAdminCommands.Create())

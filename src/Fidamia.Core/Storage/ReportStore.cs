@@ -144,7 +144,19 @@ public interface IReportStore
     /// <paramref name="at"/>, with an audit entry each, in one transaction; reports and decisions stay. Returns how many.
     /// </summary>
     Task<int> MarkPhotoDeletedAsync(string photoSha256, DateTimeOffset cutoff, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Up to <paramref name="max"/> reports received at or after <paramref name="since"/>, in the order received (ties by
+    /// id), after <paramref name="after"/> (null: from the first): a page of the archive for the tools that go through it.
+    /// </summary>
+    Task<IReadOnlyList<ReceivedReport>> ListReceivedAsync(DateTimeOffset since, ReceivedReport? after, int max, CancellationToken cancellationToken);
+
+    /// <summary>How many reports were received at or after <paramref name="since"/>.</summary>
+    Task<long> CountReceivedAsync(DateTimeOffset since, CancellationToken cancellationToken);
 }
+
+/// <summary>A report's place in the archive's order.</summary>
+public sealed record ReceivedReport(DateTimeOffset ReceivedAt, string ReportId);
 
 /// <summary>Keeps accepted photos, once each, with their metadata stripped.</summary>
 public interface IPhotoArchive

@@ -11,7 +11,7 @@ namespace Fidamia.Storage.Sqlite;
 internal static class SqliteMigrations
 {
     /// <summary>Every migration this binary knows: (version, name), its SQL an embedded resource of that name.</summary>
-    public static readonly IReadOnlyList<(int Version, string Name)> All = [(1, "0001_reports"), (2, "0002_photo_retention"), (3, "0003_review")];
+    public static readonly IReadOnlyList<(int Version, string Name)> All = [(1, "0001_reports"), (2, "0002_photo_retention"), (3, "0003_review"), (4, "0004_received_order")];
 
     public static int Latest => All[^1].Version;
 

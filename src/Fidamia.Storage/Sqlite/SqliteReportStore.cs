@@ -146,6 +146,32 @@ public sealed class SqliteReportStore : IReportStore, IDisposable
         return photos;
     }
 
+    public async Task<IReadOnlyList<ReceivedReport>> ListReceivedAsync(DateTimeOffset since, ReceivedReport? after, int max, CancellationToken cancellationToken)
+    {
+        await using var connection = Connect();
+        await using var command = Command(connection, null, """
+            SELECT received_at, report_id FROM reports
+            WHERE received_at >= $since AND ($afterAt IS NULL OR received_at > $afterAt OR (received_at = $afterAt AND report_id > $afterId))
+            ORDER BY received_at, report_id
+            LIMIT $max
+            """, ("$since", Time(since)), ("$afterAt", Time(after?.ReceivedAt)), ("$afterId", after?.ReportId), ("$max", max));
+        await using var rows = await command.ExecuteReaderAsync(cancellationToken);
+        var page = new List<ReceivedReport>();
+        while (await rows.ReadAsync(cancellationToken))
+        {
+            page.Add(new ReceivedReport(ParseTime(rows.GetString(0)), rows.GetString(1)));
+        }
+
+        return page;
+    }
+
+    public async Task<long> CountReceivedAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var connection = Connect();
+        await using var command = Command(connection, null, "SELECT count(*) FROM reports WHERE received_at >= $since", ("$since", Time(since)));
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
     public async Task<int> MarkPhotoDeletedAsync(string photoSha256, DateTimeOffset cutoff, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var write = await BeginWriteAsync(cancellationToken);

@@ -466,6 +466,11 @@ internal sealed class InMemoryReportStore : IReportStore
 
     public Task<int> MarkPhotoDeletedAsync(string photoSha256, DateTimeOffset cutoff, DateTimeOffset at, CancellationToken cancellationToken) =>
         throw new NotSupportedException();
+
+    public Task<IReadOnlyList<ReceivedReport>> ListReceivedAsync(DateTimeOffset since, ReceivedReport? after, int max, CancellationToken cancellationToken) =>
+        throw new NotSupportedException();
+
+    public Task<long> CountReceivedAsync(DateTimeOffset since, CancellationToken cancellationToken) => throw new NotSupportedException();
 }
 
 /// <summary>A review store with nothing near any report: the pipeline's duplicate search finds nothing.</summary>

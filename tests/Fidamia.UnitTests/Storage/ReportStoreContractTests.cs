@@ -87,6 +87,28 @@ public abstract class ReportStoreContractTests
     }
 
     [ContractFact]
+    public async Task ListReceived_PagesInTheOrderReceived_TiesById_FromSince()
+    {
+        var start = new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero);
+        (string Id, int Minutes)[] reports = [("c", 10), ("a", 10), ("b", 5), ("old", -60), ("d", 20)];
+        foreach (var (id, minutes) in reports)
+        {
+            await Store.AddAsync(Report($"rx-{id}") with { ReceivedAt = start.AddMinutes(minutes) }, Decision(), CancellationToken.None);
+        }
+
+        var first = await Store.ListReceivedAsync(start, null, 2, CancellationToken.None);
+        var second = await Store.ListReceivedAsync(start, first[^1], 2, CancellationToken.None);
+        var third = await Store.ListReceivedAsync(start, second[^1], 2, CancellationToken.None);
+        var count = await Store.CountReceivedAsync(start, CancellationToken.None);
+
+        Assert.Equal(["rx-b", "rx-a"], first.Select(r => r.ReportId));
+        Assert.Equal(["rx-c", "rx-d"], second.Select(r => r.ReportId));
+        Assert.Empty(third);
+        Assert.Equal(start.AddMinutes(5), first[0].ReceivedAt);
+        Assert.Equal(4, count);
+    }
+
+    [ContractFact]
     public async Task Find_UnknownId_IsNull() =>
         Assert.Null(await Store.FindAsync("never-stored", CancellationToken.None));
 
