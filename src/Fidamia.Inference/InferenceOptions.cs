@@ -35,6 +35,13 @@ public sealed class InferenceOptions
     /// </summary>
     public bool AllowSpinning { get; set; }
 
+    /// <summary>
+    /// A version built at load (int8 from its fp32 version) goes live only if its features keep at least this cosine to
+    /// the fp32 version's on recent stored photos (as <c>fidamia model quantize --min-cosine</c>).
+    /// </summary>
+    [Range(-1.0, 1.0)]
+    public double DerivedMinCosine { get; set; } = 0.99;
+
     /// <summary>Cpu or Cuda: where served models run. Cuda falls back to the CPU, saying why, when it cannot start.</summary>
     public ExecutionProvider ExecutionProvider { get; set; } = ExecutionProvider.Cpu;
 

@@ -42,7 +42,29 @@ public sealed record ModelVersionInfo(
     DateTimeOffset? LiveSince,
     long Requests,
     ReembeddingProgress? Reembedding = null,
-    string? ExecutionProvider = null);
+    string? ExecutionProvider = null,
+    DerivedChecks? Checks = null);
+
+/// <summary>
+/// The quantizer's checks on a version built at load (an int8 one derived from its fp32 version), before it can go live:
+/// ONNX Runtime must have fused every Conv into int8, and on up to <see cref="ModelManager.CheckPhotos"/> stored photos the
+/// features must stay close to the fp32 version's. No stored photo yet: the cosine is not checked.
+/// </summary>
+public sealed record DerivedChecks(int Fp32Convs, int Int8Nodes, int Photos, double? MinCosine, double MinCosineRequired)
+{
+    public bool Passed => Fp32Convs == 0 && (MinCosine is null || MinCosine >= MinCosineRequired);
+
+    public string Summary
+    {
+        get
+        {
+            var features = MinCosine is { } cosine
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"feature cosine to the fp32 version at least {cosine:0.0000} on {Photos} stored photos (required {MinCosineRequired:0.00})")
+                : "no stored photo to compare features on yet";
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{(Passed ? "passed" : "FAILED")}: {Int8Nodes} int8 nodes, {Fp32Convs} Conv left in fp32; {features}");
+        }
+    }
+}
 
 /// <summary>The live version, the one a rollback goes back to, every version loaded, and the candidate in shadow with its counters.</summary>
 public sealed record ModelStatus(ModelVersionInfo Live, ModelVersionInfo? Previous, IReadOnlyList<ModelVersionInfo> Loaded, ModelShadow? Shadow);
@@ -66,9 +88,15 @@ public sealed partial class ModelManager : IDisposable
     private readonly PrototypeSync _sync;
     private readonly Core.Shadow.ShadowTraffic _shadow;
     private readonly PrototypeReembedder _reembedder;
+    private readonly Core.Storage.IReportStore _reports;
+    private readonly Core.Storage.IPhotoArchive _archive;
+    private readonly Core.Imaging.IPhotoDecoder _decoder;
     private (string Name, string Version)? _shadowKey;
     private readonly TimeProvider _clock;
     private readonly ILogger<ModelManager> _logger;
+    /// <summary>Most stored photos a version built at load is compared with its fp32 version on.</summary>
+    public const int CheckPhotos = 8;
+
     private readonly SemaphoreSlim _changes = new(1, 1);
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Name, string Version), Entry> _entries = [];
@@ -77,8 +105,12 @@ public sealed partial class ModelManager : IDisposable
 
     public ModelManager(
         ModelRepository repository, IOptions<InferenceOptions> options, LiveModel live, ModelScorers scorers, PrototypeSync sync,
-        Core.Shadow.ShadowTraffic shadow, PrototypeReembedder reembedder, TimeProvider clock, ILogger<ModelManager> logger)
+        Core.Shadow.ShadowTraffic shadow, PrototypeReembedder reembedder, Core.Storage.IReportStore reports, Core.Storage.IPhotoArchive archive,
+        Core.Imaging.IPhotoDecoder decoder, TimeProvider clock, ILogger<ModelManager> logger)
     {
+        _reports = reports;
+        _archive = archive;
+        _decoder = decoder;
         _reembedder = reembedder;
         _shadow = shadow;
         _repository = repository;
@@ -383,6 +415,13 @@ public sealed partial class ModelManager : IDisposable
     /// </summary>
     private void CheckWarm(ServedModel next, Entry entry)
     {
+        if (entry.Checks is { Passed: false } checks)
+        {
+            throw new PreconditionFailedException(
+                $"model {next.Descriptor.Name} version {next.Descriptor.Version} failed the quantizer's checks ({checks.Summary}): fix it, or force the swap",
+                Subject(next.Descriptor.Name, next.Descriptor.Version), "CHECKS");
+        }
+
         if (entry.Reembedding is { Finished: false } progress)
         {
             throw new PreconditionFailedException(
@@ -435,7 +474,7 @@ public sealed partial class ModelManager : IDisposable
         try
         {
             // ONNX Runtime's load and warm-up (and an int8 build for a derived version) run off the request threads.
-            model = await Task.Run(() => OnnxImageModel.Load(directory, _options), cancellationToken);
+            model = await Task.Run(() => OnnxImageModel.Load(directory, _options, inspectDerived: true), cancellationToken);
             if (model.Descriptor.Name != name || model.Descriptor.Version != version)
             {
                 throw new ModelLoadException($"its manifest names it {model.Descriptor.Name} version {model.Descriptor.Version}, not {name} version {version}");
@@ -448,6 +487,7 @@ public sealed partial class ModelManager : IDisposable
                 memory.Consolidate(cancellationToken);
             }
 
+            var checks = model.DerivedFusion is { } fusion ? await CheckDerivedAsync(model, fusion, entry.Manifest, cancellationToken) : null;
             var served = new ServedModel(model, scorer);
             if (scorer is PrototypeMemory own && _live.Current.Scorer is PrototypeMemory live && !ReferenceEquals(own, live))
             {
@@ -458,6 +498,7 @@ public sealed partial class ModelManager : IDisposable
             lock (_gate)
             {
                 entry.Served = served;
+                entry.Checks = checks;
                 entry.State = ModelVersionState.Loaded;
                 entry.LoadTime = Stopwatch.GetElapsedTime(started);
                 entry.ResidentBytesAtLoad = ResidentBytes() - resident;
@@ -492,6 +533,70 @@ public sealed partial class ModelManager : IDisposable
         }
     }
 
+    /// <summary>
+    /// A version built at load against the version it was derived from: ORT's fusion of it, and the cosine of their
+    /// features on the most recent stored photos (held out of its calibration by nature).
+    /// </summary>
+    private async Task<DerivedChecks> CheckDerivedAsync(OnnxImageModel model, Quantization.FusionReport fusion, ModelManifest? manifest, CancellationToken cancellationToken)
+    {
+        var parentKey = manifest?.DerivedFrom?.Split('/') is [var parentName, var parentVersion] ? (parentName, parentVersion) : default;
+        var photos = new List<byte[]>();
+        var recent = await _reports.ListReceivedAsync(_clock.GetUtcNow().AddDays(-30), null, 200, cancellationToken);
+        foreach (var report in recent.TakeLast(CheckPhotos))
+        {
+            if (await _reports.FindAsync(report.ReportId, cancellationToken) is { Report.PhotoDeletedAt: null } stored
+                && await _archive.ReadAsync(stored.Report.PhotoSha256, cancellationToken) is { } photo)
+            {
+                photos.Add(photo);
+            }
+        }
+
+        if (photos.Count == 0 || parentKey == default)
+        {
+            return new DerivedChecks(fusion.Fp32Convs, fusion.Int8Nodes, 0, null, _options.DerivedMinCosine);
+        }
+
+        return await Task.Run(
+            () =>
+            {
+                OnnxImageModel? loadedHere = null;
+                ServedModel? held = null;
+                try
+                {
+                    IImageModel parent;
+                    lock (_gate)
+                    {
+                        held = _entries.TryGetValue(parentKey, out var entry) && entry.Served is { } served && served.TryAcquire() ? served : null;
+                    }
+
+                    parent = held?.Model ?? (loadedHere = OnnxImageModel.Load(_repository.Resolve(parentKey.parentName, parentKey.parentVersion), _options));
+                    var spec = model.Descriptor.Input;
+                    var minimum = double.PositiveInfinity;
+                    foreach (var photo in photos)
+                    {
+                        var tensor = new float[spec.Length];
+                        using (var decoded = _decoder.Decode(photo, spec, cancellationToken))
+                        {
+                            decoded.WriteTensor(spec, tensor);
+                        }
+
+                        var (int8, fp32) = (new float[model.Descriptor.OutputLength], new float[parent.Descriptor.OutputLength]);
+                        model.Run(tensor, int8, cancellationToken);
+                        parent.Run(tensor, fp32, cancellationToken);
+                        minimum = Math.Min(minimum, VectorMath.Cosine(int8, fp32));
+                    }
+
+                    return new DerivedChecks(fusion.Fp32Convs, fusion.Int8Nodes, photos.Count, minimum, _options.DerivedMinCosine);
+                }
+                finally
+                {
+                    held?.Release();
+                    loadedHere?.Dispose();
+                }
+            },
+            cancellationToken);
+    }
+
     private ModelVersionInfo Info(string name, string version)
     {
         lock (_gate)
@@ -507,7 +612,7 @@ public sealed partial class ModelManager : IDisposable
             return new ModelVersionInfo(
                 name, version, state, entry.Reason, entry.Manifest ?? manifest, entry.Served?.Descriptor, entry.LoadTime, entry.ResidentBytesAtLoad,
                 entry.LoadedAt, state == ModelVersionState.Live ? entry.LiveSince : null, entry.Served?.Requests ?? 0, entry.Reembedding,
-                (entry.Served?.Model as OnnxImageModel)?.ExecutionProvider);
+                (entry.Served?.Model as OnnxImageModel)?.ExecutionProvider, entry.Checks);
         }
     }
 
@@ -571,6 +676,8 @@ public sealed partial class ModelManager : IDisposable
         public DateTimeOffset? LiveSince { get; set; }
 
         public ReembeddingProgress? Reembedding { get; private set; }
+
+        public DerivedChecks? Checks { get; set; }
 
         private CancellationTokenSource? _reembedding;
 

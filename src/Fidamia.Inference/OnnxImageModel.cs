@@ -33,6 +33,9 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
     /// <summary>fp32 or int8, as the manifest says.</summary>
     public string Precision { get; private init; } = Inference.Precision.Fp32;
 
+    /// <summary>For a version built at load and asked for: ONNX Runtime's optimised graph of it (no Conv may stay fp32).</summary>
+    public Quantization.FusionReport? DerivedFusion { get; private init; }
+
     /// <summary>Where it runs: cpu, cuda:N, or cpu with the reason the configured provider could not start.</summary>
     public string ExecutionProvider { get; private init; } = "cpu";
 
@@ -40,7 +43,8 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
     public string? DerivedAtLoad { get; private init; }
 
     /// <summary>Loads a version folder: manifest, ONNX file, metadata checks, warm-up.</summary>
-    public static OnnxImageModel Load(string versionDirectory, InferenceOptions options)
+    /// <param name="inspectDerived">For a version built at load: also report what ONNX Runtime fused of it (<see cref="DerivedFusion"/>).</param>
+    public static OnnxImageModel Load(string versionDirectory, InferenceOptions options, bool inspectDerived = false)
     {
         var manifestPath = Path.Combine(versionDirectory, "manifest.json");
         if (!File.Exists(manifestPath))
@@ -71,6 +75,7 @@ public sealed class OnnxImageModel : IImageModel, IDisposable
             var model = new OnnxImageModel(session, manifest, outputLength, maxBatchSize, versionDirectory)
             {
                 Precision = Inference.Precision.Of(manifest), DerivedAtLoad = derivedAtLoad, ExecutionProvider = provider,
+                DerivedFusion = derived is not null && inspectDerived ? Quantization.Int8Quantizer.InspectFusion(derived) : null,
             };
             model.WarmUp();
             if (derived is not null)

@@ -314,6 +314,53 @@ public sealed class ModelLifecycleEndToEndTests(ITestOutputHelper output) : IDis
     }
 
     [SharedDataFact]
+    public async Task LoadDerivedInt8_AtRunTime_ReportsTheQuantizerChecks_FailedChecksHoldItBack()
+    {
+        await using var server = await StartAsync();
+        var models = new ModelService.ModelServiceClient(server.Channel);
+        var cold = await models.LoadAsync(new LoadModelRequest { Name = "resnet18", Version = "2" });
+        await models.UnloadAsync(new UnloadModelRequest { Name = "resnet18", Version = "2" });
+        for (var i = 0; i < 3; i++)
+        {
+            await server.Client.TriageAsync(Requests.Report(TestPhotos.Shot(Scenes[i], 60 + i)));
+        }
+
+        var checkedOnPhotos = await models.LoadAsync(new LoadModelRequest { Name = "resnet18", Version = "2" });
+        var activated = await models.ActivateAsync(new ActivateModelRequest { Name = "resnet18", Version = "2" });
+
+        Assert.True(cold.Checks.Passed, cold.Checks.Summary);
+        Assert.Equal(0, cold.Checks.Photos);
+        Assert.Equal(0, cold.Checks.Fp32Convs);
+        Assert.True(cold.Checks.Int8Nodes > 0);
+        Assert.Contains("no stored photo", cold.Checks.Summary, StringComparison.Ordinal);
+        Assert.True(checkedOnPhotos.Checks.Passed, checkedOnPhotos.Checks.Summary);
+        Assert.Equal(3, checkedOnPhotos.Checks.Photos);
+        Assert.InRange(checkedOnPhotos.Checks.MinCosine, 0.99, 1.0);
+        Assert.Equal("2", activated.Live.Version);
+        Assert.Equal("int8", activated.Live.Precision);
+    }
+
+    [SharedDataFact]
+    public async Task LoadDerivedInt8_ChecksFail_ActivateRefusedUnlessForced()
+    {
+        // A cosine of 1 cannot be met by int8 features: the checks fail on the first stored photo.
+        await using var server = await ServerProcess.StartAsync(
+            $"--Models:Path={_repository}", "--Models:Default=resnet18", "--Models:Version=1", "--Duplicates:Enabled=false", "--Models:DerivedMinCosine=1");
+        var models = new ModelService.ModelServiceClient(server.Channel);
+        await server.Client.TriageAsync(Requests.Report(TestPhotos.Shot("graf1.png", 70)));
+
+        var loaded = await models.LoadAsync(new LoadModelRequest { Name = "resnet18", Version = "2" });
+        var refused = await Assert.ThrowsAsync<RpcException>(() => models.ActivateAsync(new ActivateModelRequest { Name = "resnet18", Version = "2" }).ResponseAsync);
+        var forced = await models.ActivateAsync(new ActivateModelRequest { Name = "resnet18", Version = "2", Force = true });
+
+        Assert.False(loaded.Checks.Passed);
+        Assert.StartsWith("FAILED", loaded.Checks.Summary, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Contains("quantizer's checks", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal("2", forced.Live.Version);
+    }
+
+    [SharedDataFact]
     public async Task LoadActivateUnload_TwentyCycles_ResidentMemoryComesBack()
     {
         await using var server = await StartAsync();
@@ -347,6 +394,8 @@ public sealed class ModelLifecycleEndToEndTests(ITestOutputHelper output) : IDis
         // kept per cycle would add the model's weights (64 MB) each time, over 1 GB in 18 cycles.
         Assert.InRange(after - settled, long.MinValue, 64L << 20);
     }
+
+    private static readonly string[] Scenes = ["graf1.png", "brick.png", "leuvenA.jpg"];
 
     private static ModelVersion Listed(ModelService.ModelServiceClient models, string name, string version) =>
         models.List(new ListModelsRequest()).Versions.Single(v => v.Name == name && v.Version == version);
@@ -399,6 +448,14 @@ public sealed class ModelLifecycleEndToEndTests(ITestOutputHelper output) : IDis
         }
 
         Version("resnet18", "1", _ => { });
+
+        // The int8 version as shipped: its manifest and calibration ranges, built from version 1 at load.
+        var int8 = Directory.CreateDirectory(Path.Combine(root, "resnet18", "2")).FullName;
+        foreach (var file in new[] { "manifest.json", "calibration.json" })
+        {
+            File.Copy(Path.Combine(built, "models", "resnet18", "2", file), Path.Combine(int8, file));
+        }
+
         Version("resnet18", "3", m => m["description"] = "the same file as version 1, under another version");
         Version("other-embedder", "1", m => m["description"] = "the same file as resnet18, under another name: another feature space as far as the service knows");
         Version("wrong-input", "1", m => m["input"]!["name"] = "Input999");

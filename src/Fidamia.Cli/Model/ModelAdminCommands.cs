@@ -135,7 +135,7 @@ internal static class ModelAdminCommands
     {
         var lines = new List<string> { "name             version  state      kind       precision  load s   requests  reason" };
         lines.AddRange(versions.Select(v => string.Create(CultureInfo.InvariantCulture,
-            $"{v.Name,-16} {v.Version,-8} {State(v.State),-10} {v.Kind,-10} {v.Precision,-10} {(v.LoadTime is null ? "-" : v.LoadTime.ToTimeSpan().TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)),-8} {v.Requests,8}  {v.Reason}{Reembedding(v.Reembedding)}")));
+            $"{v.Name,-16} {v.Version,-8} {State(v.State),-10} {v.Kind,-10} {v.Precision,-10} {(v.LoadTime is null ? "-" : v.LoadTime.ToTimeSpan().TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)),-8} {v.Requests,8}  {v.Reason}{Reembedding(v.Reembedding)}{(v.Checks is null ? "" : "quantizer checks " + v.Checks.Summary)}")));
         return string.Join(Environment.NewLine, lines);
     }
 

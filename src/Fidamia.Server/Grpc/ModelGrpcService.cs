@@ -111,6 +111,15 @@ public sealed class ModelGrpcService(ModelManager models) : ModelService.ModelSe
             };
         }
 
+        if (info.Checks is { } checks)
+        {
+            proto.Checks = new QuantizerChecks
+            {
+                Passed = checks.Passed, Int8Nodes = checks.Int8Nodes, Fp32Convs = checks.Fp32Convs, Photos = checks.Photos, MinCosine = checks.MinCosine ?? 0,
+                MinCosineRequired = checks.MinCosineRequired, Summary = checks.Summary,
+            };
+        }
+
         if (info.LoadTime is { } loadTime)
         {
             proto.LoadTime = Duration.FromTimeSpan(loadTime);
