@@ -1,3 +1,10 @@
+using System.CommandLine;
+using Fidamia.Core;
+using Fidamia.Gis;
+using Fidamia.Imaging;
+using Fidamia.Inference;
+using Fidamia.Routing;
+using Fidamia.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -29,5 +36,34 @@ internal static class LocalHost
         builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Warning)
             .AddSimpleConsole().Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         return builder;
+    }
+
+    /// <summary>The service's parts as the service composes them (without its gRPC host): what the in-process commands run.</summary>
+    public static HostApplicationBuilder AddService(this HostApplicationBuilder builder)
+    {
+        builder.AddFidamiaCore();
+        builder.AddFidamiaImaging();
+        builder.AddFidamiaInference();
+        builder.AddFidamiaGis();
+        builder.AddFidamiaRouting();
+        builder.AddFidamiaStorage();
+        return builder;
+    }
+
+    /// <summary>
+    /// The <c>--Key=value</c> settings left after a command's own options; false (with the reason on stderr) when
+    /// something else was left.
+    /// </summary>
+    public static bool TrySettings(ParseResult result, out string[] settings)
+    {
+        settings = [.. result.UnmatchedTokens.Where(t => t.StartsWith("--", StringComparison.Ordinal) && t.Contains('=', StringComparison.Ordinal))];
+        var stray = result.UnmatchedTokens.Except(settings).ToArray();
+        if (stray.Length > 0)
+        {
+            Console.Error.WriteLine($"error: unrecognised arguments: {string.Join(' ', stray)} (settings are --Key=value)");
+            return false;
+        }
+
+        return true;
     }
 }

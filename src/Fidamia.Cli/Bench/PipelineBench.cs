@@ -41,11 +41,8 @@ internal static class PipelineBench
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, cancellationToken) =>
         {
-            var settings = result.UnmatchedTokens.Where(t => t.StartsWith("--", StringComparison.Ordinal) && t.Contains('=', StringComparison.Ordinal)).ToArray();
-            var stray = result.UnmatchedTokens.Except(settings).ToArray();
-            if (stray.Length > 0)
+            if (!LocalHost.TrySettings(result, out var settings))
             {
-                await Console.Error.WriteLineAsync($"error: unrecognised arguments: {string.Join(' ', stray)} (settings are --Key=value)");
                 return BenchCommand.ExitUsage;
             }
 
@@ -89,12 +86,7 @@ internal static class PipelineBench
 
         // A failed start is reported below in one line; the host's own report of it is a stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
-        builder.AddFidamiaCore();
-        builder.AddFidamiaImaging();
-        builder.AddFidamiaInference();
-        builder.AddFidamiaGis();
-        builder.AddFidamiaRouting();
-        builder.AddFidamiaStorage();
+        builder.AddService();
 
         try
         {

@@ -185,11 +185,11 @@ internal static class ModelTools
     }
 
     /// <summary>Said beside figures measured on a handful of photos; nothing for a real dataset.</summary>
-    public static void NoteIfSmall(int photos)
+    public static void NoteIfSmall(int count, string what = "photos")
     {
-        if (photos < FewPhotos)
+        if (count < FewPhotos)
         {
-            Console.WriteLine($"note: {photos} photos only: these figures show that the tool works, not how good the model is");
+            Console.WriteLine($"note: {count} {what} only: these figures show that the tool works, not how good the model is");
         }
     }
 

@@ -52,11 +52,8 @@ internal static class RescoreCommand
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, cancellationToken) =>
         {
-            var settings = result.UnmatchedTokens.Where(t => t.StartsWith("--", StringComparison.Ordinal) && t.Contains('=', StringComparison.Ordinal)).ToArray();
-            var stray = result.UnmatchedTokens.Except(settings).ToArray();
-            if (stray.Length > 0)
+            if (!LocalHost.TrySettings(result, out var settings))
             {
-                await Console.Error.WriteLineAsync($"error: unrecognised arguments: {string.Join(' ', stray)} (settings are --Key=value)");
                 return ModelTools.ExitUsage;
             }
 
@@ -84,13 +81,7 @@ internal static class RescoreCommand
     private static async Task<int> RunAsync(
         DirectoryInfo folder, DateTimeOffset since, DirectoryInfo output, int batch, FileInfo? config, string[] settings, CancellationToken cancellationToken)
     {
-        var builder = LocalHost.CreateBuilder(config, settings);
-        builder.AddFidamiaCore();
-        builder.AddFidamiaImaging();
-        builder.AddFidamiaInference();
-        builder.AddFidamiaGis();
-        builder.AddFidamiaRouting();
-        builder.AddFidamiaStorage();
+        var builder = LocalHost.CreateBuilder(config, settings).AddService();
 
         // Not started: no retention sweep, no memory sync, no served model from a tool; the stores open on first use.
         using var host = builder.Build();
@@ -173,7 +164,7 @@ internal static class RescoreCommand
             }
 
             Console.WriteLine($"written: {changes}, {Path.Combine(output.FullName, "summary.txt")}");
-            ModelTools.NoteIfSmall((int)Math.Min(int.MaxValue, total));
+            ModelTools.NoteIfSmall((int)Math.Min(int.MaxValue, total), "reports");
             return 0;
         }
     }
