@@ -409,35 +409,13 @@ public sealed partial class ModelManager : IDisposable
         }
     }
 
-    /// <summary>
-    /// Refuses a swap to an embedding model whose memory is still being re-embedded, or is empty while the live one has
-    /// learnt something.
-    /// </summary>
+    /// <summary>Refuses a swap to a version <see cref="ActivationPolicy"/> says is not ready.</summary>
     private void CheckWarm(ServedModel next, Entry entry)
     {
-        if (entry.Checks is { Passed: false } checks)
+        if (ActivationPolicy.Check(entry.Checks, entry.Reembedding, next.Scorer as PrototypeMemory, _live.Current.Scorer as PrototypeMemory) is { } refusal)
         {
             throw new PreconditionFailedException(
-                $"model {next.Descriptor.Name} version {next.Descriptor.Version} failed the quantizer's checks ({checks.Summary}): fix it, or force the swap",
-                Subject(next.Descriptor.Name, next.Descriptor.Version), "CHECKS");
-        }
-
-        if (entry.Reembedding is { Finished: false } progress)
-        {
-            throw new PreconditionFailedException(
-                $"model {next.Descriptor.Name} version {next.Descriptor.Version} is still re-embedding what operators taught {progress.FromModel} ({progress.Done + progress.Skipped + progress.Failed} of {progress.Total}): " +
-                "activate it once that is done, or force the swap",
-                Subject(next.Descriptor.Name, next.Descriptor.Version), "REEMBEDDING");
-        }
-
-        var current = _live.Current;
-        if (next.Scorer is PrototypeMemory memory && memory.Count == 0
-            && current.Scorer is PrototypeMemory live && live.Count > 0 && !ReferenceEquals(memory, live))
-        {
-            throw new PreconditionFailedException(
-                $"model {next.Descriptor.Name} version {next.Descriptor.Version} has learnt nothing yet while {live.Model}'s memory holds {live.Count} examples: " +
-                "it would start cold (re-embed the labelled photos first, or force the swap)",
-                Subject(next.Descriptor.Name, next.Descriptor.Version), "COLD_MEMORY");
+                $"model {next.Descriptor.Name} version {next.Descriptor.Version}: {refusal.Reason}", Subject(next.Descriptor.Name, next.Descriptor.Version), refusal.Type);
         }
     }
 
