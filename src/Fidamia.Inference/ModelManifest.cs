@@ -117,8 +117,10 @@ public sealed class ModelManifest
     }
 
     /// <summary>Writes the manifest as indented JSON, leaving out the optional fields it does not have.</summary>
-    public void Save(string path) =>
-        System.IO.File.WriteAllText(path, JsonSerializer.Serialize(this, JsonWriter.ModelManifest) + "\n");
+    public void Save(string path) => System.IO.File.WriteAllText(path, ToJson() + "\n");
+
+    /// <summary>The manifest as indented JSON, as <see cref="Save"/> writes it.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonWriter.ModelManifest);
 
     /// <summary>Checks the manifest on its own; every problem names its field.</summary>
     public IReadOnlyList<string> Problems()

@@ -46,6 +46,7 @@ public sealed class ModelLifecycleEndToEndTests(ITestOutputHelper output) : IDis
         var listed = (await models.ListAsync(new ListModelsRequest())).Versions.ToDictionary(v => $"{v.Name}/{v.Version}");
         Assert.Equal(ModelState.Live, listed["resnet18/1"].State);
         Assert.Equal(ModelState.Available, listed["resnet18/3"].State);
+        Assert.Equal("Input247", (string?)JsonNode.Parse(listed["resnet18/3"].ManifestJson)!["input"]!["name"]);
         Assert.Equal(ModelState.Failed, listed["wrong-input/1"].State);
         Assert.Contains("Input999", listed["wrong-input/1"].Reason, StringComparison.Ordinal);
         Assert.Equal(ModelState.Failed, listed["corrupt/1"].State);

@@ -101,6 +101,7 @@ public sealed class ModelGrpcService(ModelManager models) : ModelService.ModelSe
             ResidentBytesAtLoad = info.ResidentBytesAtLoad ?? 0,
             Requests = info.Requests,
             ExecutionProvider = info.ExecutionProvider ?? "",
+            ManifestJson = info.Manifest?.ToJson() ?? "",
         };
         if (info.Reembedding is { } progress)
         {
