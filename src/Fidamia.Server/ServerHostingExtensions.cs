@@ -47,6 +47,8 @@ public static class ServerHostingExtensions
             })
             .WithTracing(tracing =>
             {
+                // ASP.NET Core's request span, made from the caller's W3C trace context (traceparent): ours go under it.
+                tracing.AddSource("Microsoft.AspNetCore");
                 tracing.AddSource(FidamiaMetrics.ActivitySourceName);
                 if (!string.IsNullOrEmpty(otlp))
                 {

@@ -58,6 +58,10 @@ public sealed partial class ServerProcess : IAsyncDisposable
     public static Task<ServerProcess> StartAsync(params string[] arguments) =>
         StartFromAsync(BuildOutput("Fidamia.Server", "Fidamia.Server.dll"), arguments);
 
+    /// <summary>Starts the server with environment variables of its own (e.g. OpenTelemetry's) and the given arguments.</summary>
+    public static Task<ServerProcess> StartWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        LaunchAsync([BuildOutput("Fidamia.Server", "Fidamia.Server.dll")], SharedData.RepositoryRoot, arguments, environment);
+
     /// <summary>Starts the server from the given build (e.g. a copy missing a native library).</summary>
     public static Task<ServerProcess> StartFromAsync(string serverDll, params string[] arguments) =>
         LaunchAsync([serverDll], SharedData.RepositoryRoot, arguments);
@@ -76,7 +80,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
             workingDirectory,
             arguments);
 
-    private static async Task<ServerProcess> LaunchAsync(string[] launcher, string workingDirectory, string[] arguments)
+    private static async Task<ServerProcess> LaunchAsync(
+        string[] launcher, string workingDirectory, string[] arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("fidamia-it-").FullName;
         var start = new ProcessStartInfo("dotnet")
@@ -101,6 +106,10 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var server = new ServerProcess(process, dataDirectory);
         process.OutputDataReceived += (_, e) => server.OnLine(e.Data);

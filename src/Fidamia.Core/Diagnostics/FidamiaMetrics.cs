@@ -11,6 +11,13 @@ public sealed class FidamiaMetrics
 
     public static readonly ActivitySource ActivitySource = new(ActivitySourceName);
 
+    /// <summary>
+    /// A stage's span under the current one, or under <paramref name="parent"/> for work done on another thread (the
+    /// scheduler's), from <paramref name="startTime"/> when it began before now (a wait). Null when nobody listens.
+    /// </summary>
+    public static Activity? StartStage(string name, ActivityContext parent = default, DateTimeOffset startTime = default) =>
+        ActivitySource.StartActivity(name, ActivityKind.Internal, parent, startTime: startTime);
+
     private readonly Counter<long> _reports;
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _stageDuration;

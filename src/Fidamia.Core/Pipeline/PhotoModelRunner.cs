@@ -95,12 +95,24 @@ public sealed class PhotoModelRunner : IDisposable
         try
         {
             var started = Stopwatch.GetTimestamp();
-            using var decoded = _decoder.Decode(photo, spec, cancellationToken);
-            started = Completed("decode", started);
-            cancellationToken.ThrowIfCancellationRequested();
-            decoded.WriteTensor(spec, tensor.Span);
-            Completed("preprocess", started);
-            return decoded.Metadata;
+            DecodedPhoto decoded;
+            using (FidamiaMetrics.StartStage("decode"))
+            {
+                decoded = _decoder.Decode(photo, spec, cancellationToken);
+            }
+
+            using (decoded)
+            {
+                started = Completed("decode", started);
+                cancellationToken.ThrowIfCancellationRequested();
+                using (FidamiaMetrics.StartStage("preprocess"))
+                {
+                    decoded.WriteTensor(spec, tensor.Span);
+                }
+
+                Completed("preprocess", started);
+                return decoded.Metadata;
+            }
         }
         finally
         {

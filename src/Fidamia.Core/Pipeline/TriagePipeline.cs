@@ -84,11 +84,15 @@ public sealed class TriagePipeline
     public async Task<TriageDecision> TriageAsync(TriageReport report, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+
+        // One span per triage, under the caller's (W3C trace context, taken from the request by the host); a child per stage.
+        using var activity = FidamiaMetrics.ActivitySource.StartActivity("triage");
+        activity?.SetTag("fidamia.report_id", report.ReportId);
         try
         {
             // Refuse an overload before any work: no lookup, no hash, no database read for a call that is turned away.
             using var ticket = _runner.Admit();
-            var context = Validate(report);
+            var context = Stage("validate", () => Validate(report));
             var fingerprint = Fingerprint(report);
             while (true)
             {
@@ -214,18 +218,22 @@ public sealed class TriagePipeline
 
     private async Task<TriageDecision> RunAsync(TriageReport report, LocationContext context, byte[] fingerprint, PhotoAdmission.Ticket ticket, CancellationToken cancellationToken)
     {
-        using var activity = FidamiaMetrics.ActivitySource.StartActivity("triage");
         var location = report.Location!.Value;
 
         var run = await _runner.RunAsync(report.Photo, ticket, cancellationToken);
         var evidence = Stage("score", () => run.Scorer.Score(run.Output));
-        var posterior = _fusion.Fuse(evidence, _contextPrior.For(context), report.DeclaredCategory, report.Channel);
-        var decision = _policy.Decide(report, location, context, run.Photo, posterior, run.Model);
+        var posterior = Stage("fuse", () => _fusion.Fuse(evidence, _contextPrior.For(context), report.DeclaredCategory, report.Channel));
+        var decision = Stage("route", () => _policy.Decide(report, location, context, run.Photo, posterior, run.Model));
         var receivedAt = _timeProvider.GetUtcNow();
 
         // An embedding model's output is what operators' decisions teach and duplicates compare; a classifier's is not.
         var embedding = run.Model.Kind == ModelKind.Embedding ? PrototypeMemory.Normalized(run.Output) : null;
-        var duplicate = await _duplicates.FindAsync(decision, location, receivedAt, embedding, run.Model.Name, run.Hash, cancellationToken);
+        Duplicates.DuplicateMatch? duplicate;
+        using (FidamiaMetrics.StartStage("duplicates"))
+        {
+            duplicate = await _duplicates.FindAsync(decision, location, receivedAt, embedding, run.Model.Name, run.Hash, cancellationToken);
+        }
+
         if (duplicate is not null)
         {
             decision = TriagePolicy.AsDuplicate(decision, duplicate);
@@ -233,6 +241,7 @@ public sealed class TriagePipeline
 
         // The answer is sent only once the report, its decision and its queue item are committed.
         var started = Stopwatch.GetTimestamp();
+        var storing = FidamiaMetrics.StartStage("store");
         var photoSha256 = await _archive.KeepAsync(report.Photo, cancellationToken);
         var record = StoredDecisions.ToRecord(report, decision, fingerprint, photoSha256, receivedAt) with
         {
@@ -242,7 +251,16 @@ public sealed class TriagePipeline
             DuplicateOf = duplicate?.OriginalId,
         };
         var decided = StoredDecisions.ToRecord(decision, record.ReceivedAt);
-        var existing = await _store.AddAsync(record, decided, cancellationToken);
+        StoredReport? existing;
+        try
+        {
+            existing = await _store.AddAsync(record, decided, cancellationToken);
+        }
+        finally
+        {
+            storing?.Dispose();
+        }
+
         _metrics.StageCompleted("store", Stopwatch.GetElapsedTime(started).TotalSeconds);
 
         // Another instance stored the same id first: its decision is the answer (or the conflict).
@@ -328,6 +346,7 @@ public sealed class TriagePipeline
 
     private T Stage<T>(string name, Func<T> stage)
     {
+        using var span = FidamiaMetrics.StartStage(name);
         var started = Stopwatch.GetTimestamp();
         try
         {

@@ -197,6 +197,8 @@ public sealed class InferenceScheduler : IDisposable
     private void RunOne(Request request)
     {
         var started = Stopwatch.GetTimestamp();
+        using var span = FidamiaMetrics.StartStage("infer", request.Parent);
+        span?.SetTag("fidamia.batch_size", 1);
         try
         {
             // Alone in its run, the request's own cancellation can stop ONNX Runtime mid-run.
@@ -218,6 +220,9 @@ public sealed class InferenceScheduler : IDisposable
         var outputLength = model.Descriptor.OutputLength;
         var modelInput = ArrayPool<float>.Shared.Rent(batch.Count * inputLength);
         var modelOutput = ArrayPool<float>.Shared.Rent(batch.Count * outputLength);
+
+        // One run for several requests: each request's trace gets the run as its own span.
+        var spans = batch.Select(r => FidamiaMetrics.StartStage("infer", r.Parent)?.SetTag("fidamia.batch_size", batch.Count)).ToList();
         try
         {
             for (var i = 0; i < batch.Count; i++)
@@ -243,6 +248,7 @@ public sealed class InferenceScheduler : IDisposable
         {
             ArrayPool<float>.Shared.Return(modelInput);
             ArrayPool<float>.Shared.Return(modelOutput);
+            spans.ForEach(span => span?.Dispose());
         }
     }
 
@@ -260,10 +266,14 @@ public sealed class InferenceScheduler : IDisposable
 
         private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly long _queuedAt = Stopwatch.GetTimestamp();
+        private readonly DateTimeOffset _queuedAtUtc = DateTimeOffset.UtcNow;
         private CancellationTokenRegistration _registration;
         private int _state;
 
         public IImageModel Model { get; } = model;
+
+        /// <summary>The caller's span: the scheduler's threads put the wait and the run under it.</summary>
+        public ActivityContext Parent { get; } = Activity.Current?.Context ?? default;
 
         public Memory<float> Input { get; } = input;
 
@@ -285,6 +295,7 @@ public sealed class InferenceScheduler : IDisposable
             }
 
             metrics.StageCompleted("queue", Stopwatch.GetElapsedTime(_queuedAt).TotalSeconds);
+            FidamiaMetrics.StartStage("queue", Parent, _queuedAtUtc)?.Dispose();
             return true;
         }
 

@@ -93,6 +93,41 @@ public sealed class TriagePipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task TriageAsync_OneSpanUnderTheCallers_WithAChildPerStage_TheSchedulersIncluded()
+    {
+        var spans = new System.Collections.Concurrent.ConcurrentBag<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name is FidamiaMetrics.ActivitySourceName or "test-caller",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var callerSource = new System.Diagnostics.ActivitySource("test-caller");
+        var pipeline = Pipeline();
+        System.Diagnostics.ActivityTraceId trace;
+        System.Diagnostics.ActivitySpanId caller;
+
+        // The caller's span stands for the incoming request's (the host makes it from the W3C traceparent header).
+        using (var incoming = callerSource.StartActivity("incoming")!)
+        {
+            (trace, caller) = (incoming.TraceId, incoming.SpanId);
+            await pipeline.TriageAsync(Report("r-traced"), CancellationToken.None);
+        }
+
+        var ours = spans.Where(s => s.TraceId == trace && s.Source.Name == FidamiaMetrics.ActivitySourceName).ToList();
+        var triage = Assert.Single(ours, s => s.OperationName == "triage");
+        Assert.Equal(caller, triage.ParentSpanId);
+        Assert.Equal("r-traced", triage.GetTagItem("fidamia.report_id"));
+        string[] stages = ["validate", "locate", "decode", "preprocess", "queue", "infer", "score", "fuse", "route", "duplicates", "store"];
+        Assert.All(stages, stage => Assert.Contains(ours, s => s.OperationName == stage));
+        var ids = ours.Select(s => s.SpanId).ToHashSet();
+        Assert.All(ours.Where(s => s != triage), s => Assert.Contains(s.ParentSpanId, ids));
+        Assert.Equal(ours.Single(s => s.OperationName == "validate").SpanId, ours.Single(s => s.OperationName == "locate").ParentSpanId);
+        Assert.All(ours.Where(s => s.OperationName is "queue" or "infer"), s => Assert.Equal(triage.SpanId, s.ParentSpanId));
+    }
+
+    [Fact]
     public async Task TriageAsync_ColdMemoryAndDeclaredCategory_GoesToReviewWithTheLikelyQueueExplained()
     {
         var decision = await Pipeline().TriageAsync(Report(), CancellationToken.None);
