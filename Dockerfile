@@ -35,8 +35,9 @@ COPY --from=build /app ./
 RUN mkdir -p /var/lib/fidamia && chown 10001:10001 /var/lib/fidamia
 ENV DataDirectory=/var/lib/fidamia \
     Kestrel__Endpoints__Grpc__Url=http://0.0.0.0:5080 \
+    Kestrel__Endpoints__Http__Url=http://0.0.0.0:5081 \
     DOTNET_CLI_TELEMETRY_OPTOUT=1
-EXPOSE 5080
+EXPOSE 5080 5081
 USER 10001:10001
 VOLUME ["/var/lib/fidamia"]
 ENTRYPOINT ["dotnet", "/app/Fidamia.Server.dll"]

@@ -30,6 +30,7 @@ public static class ServerHostingExtensions
         services.AddGrpcHealthChecks()
             .AddCheck<PipelineReadyCheck>("pipeline");
         services.AddSingleton<PipelineReadyCheck>();
+        services.AddSingleton<Readiness>();
         services.AddHostedService<StartupCheck>();
         // A failure to start is reported once, without its stack trace, by StartupProblems; the host would log it
         // again with the trace. Its other Error event is a faulted BackgroundService, and the service has none.
@@ -39,7 +40,9 @@ public static class ServerHostingExtensions
         services.AddOpenTelemetry()
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(FidamiaMetrics.MeterName);
+                // Ours, ASP.NET Core's and Kestrel's (requests, connections) and the runtime's (GC, threads, memory).
+                metrics.AddMeter(FidamiaMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime");
+                metrics.AddPrometheusExporter();
                 if (!string.IsNullOrEmpty(otlp))
                 {
                     metrics.AddOtlpExporter();
@@ -66,6 +69,14 @@ public static class ServerHostingExtensions
         app.MapGrpcService<DatasetGrpcService>();
         app.MapGrpcService<ModelGrpcService>();
         app.MapGrpcHealthChecksService();
+
+        // The HTTP endpoint's (Kestrel:Endpoints:Http, HTTP/1.1): probes and the Prometheus scrape.
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapGet("/readyz", async (Readiness readiness, CancellationToken cancellationToken) =>
+            await readiness.CheckAsync(cancellationToken) is { } notReady
+                ? Results.Text($"not ready: {notReady}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Text("ready\n"));
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGrpcReflectionService();
         return app;
     }

@@ -28,6 +28,8 @@ public sealed class PipelineReadyCheck : IHealthCheck
 {
     private volatile bool _ready;
 
+    public bool IsReady => _ready;
+
     public void MarkReady() => _ready = true;
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>

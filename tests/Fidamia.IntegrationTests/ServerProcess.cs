@@ -16,7 +16,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
-    private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Uri[]> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<Uri> _addresses = [];
 
     private ServerProcess(Process process, string dataDirectory)
     {
@@ -26,7 +27,11 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public string DataDirectory { get; }
 
+    /// <summary>The gRPC endpoint.</summary>
     public Uri Address { get; private set; } = null!;
+
+    /// <summary>The HTTP/1.1 endpoint (probes, /metrics), when the server has one.</summary>
+    public Uri? HttpAddress { get; private set; }
 
     public GrpcChannel Channel { get; private set; } = null!;
 
@@ -97,6 +102,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
 
         start.ArgumentList.Add("--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0");
+        start.ArgumentList.Add("--Kestrel:Endpoints:Http:Url=http://127.0.0.1:0");
         start.ArgumentList.Add($"--DataDirectory={dataDirectory}");
         start.ArgumentList.Add("--Models:IntraOpThreads=1");
         foreach (var argument in arguments)
@@ -124,7 +130,29 @@ public sealed partial class ServerProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        server.Address = await server._listening.Task.WaitAsync(TimeSpan.FromSeconds(120));
+        var addresses = await server._listening.Task.WaitAsync(TimeSpan.FromSeconds(120));
+
+        // Kestrel does not name its endpoints in the log: the one that answers /healthz over HTTP/1.1 is the HTTP one.
+        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) })
+        {
+            foreach (var address in addresses)
+            {
+                try
+                {
+                    using var answer = await http.GetAsync(new Uri(address, "/healthz"));
+                    if (answer.IsSuccessStatusCode)
+                    {
+                        server.HttpAddress = address;
+                    }
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
+                {
+                    // The gRPC endpoint speaks HTTP/2 only.
+                }
+            }
+        }
+
+        server.Address = addresses.First(a => a != server.HttpAddress);
         server.Channel = GrpcChannel.ForAddress(server.Address, new GrpcChannelOptions { MaxSendMessageSize = null });
         return server;
     }
@@ -202,7 +230,17 @@ public sealed partial class ServerProcess : IAsyncDisposable
         var match = ListeningRegex().Match(line);
         if (match.Success)
         {
-            _listening.TrySetResult(new Uri(match.Groups[1].Value));
+            lock (_addresses)
+            {
+                _addresses.Add(new Uri(match.Groups[1].Value));
+            }
+        }
+        else if (line.Contains("Application started.", StringComparison.Ordinal))
+        {
+            lock (_addresses)
+            {
+                _listening.TrySetResult([.. _addresses]);
+            }
         }
     }
 

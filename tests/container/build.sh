@@ -391,6 +391,7 @@ health() {
 }
 
 port=$(free_port)
+http_port=$(free_port)
 mkdir -p "$work/data" "$work/rules" "$work/seed/graffiti"
 # The volume is the unprivileged user's, as a named volume initialised from the image would be.
 chown 10001:10001 "$work/data"
@@ -420,6 +421,7 @@ buildah --storage-driver vfs "${storage[@]}" run --isolation chroot \
     -v "$work/rules:/rules:ro" \
     -v "$work/seed:/seed:ro" \
     -e "Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$port" \
+    -e "Kestrel__Endpoints__Http__Url=http://127.0.0.1:$http_port" \
     "$run_container" -- "${entrypoint[@]}" \
     --Gis:Communes:Path=/layers/amp-communes.geojson \
     --Routing:RulesPath=/rules/routing.yaml \
