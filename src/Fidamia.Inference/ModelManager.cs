@@ -91,6 +91,7 @@ public sealed partial class ModelManager : IDisposable
     private readonly Core.Storage.IReportStore _reports;
     private readonly Core.Storage.IPhotoArchive _archive;
     private readonly Core.Imaging.IPhotoDecoder _decoder;
+    private readonly Core.Diagnostics.FidamiaMetrics _metrics;
     private (string Name, string Version)? _shadowKey;
     private readonly TimeProvider _clock;
     private readonly ILogger<ModelManager> _logger;
@@ -106,8 +107,9 @@ public sealed partial class ModelManager : IDisposable
     public ModelManager(
         ModelRepository repository, IOptions<InferenceOptions> options, LiveModel live, ModelScorers scorers, PrototypeSync sync,
         Core.Shadow.ShadowTraffic shadow, PrototypeReembedder reembedder, Core.Storage.IReportStore reports, Core.Storage.IPhotoArchive archive,
-        Core.Imaging.IPhotoDecoder decoder, TimeProvider clock, ILogger<ModelManager> logger)
+        Core.Imaging.IPhotoDecoder decoder, Core.Diagnostics.FidamiaMetrics metrics, TimeProvider clock, ILogger<ModelManager> logger)
     {
+        _metrics = metrics;
         _reports = reports;
         _archive = archive;
         _decoder = decoder;
@@ -210,6 +212,7 @@ public sealed partial class ModelManager : IDisposable
                 }
 
                 Swap((name, version), entry);
+                _metrics.ModelSwapped("activate");
             }
 
             return Status();
@@ -233,6 +236,7 @@ public sealed partial class ModelManager : IDisposable
 
             var entry = await LoadCoreAsync(previous.Name, previous.Version, Locate(previous.Name, previous.Version), cancellationToken);
             Swap(previous, entry);
+            _metrics.ModelSwapped("rollback");
             return Status();
         }
         finally
@@ -484,6 +488,7 @@ public sealed partial class ModelManager : IDisposable
             }
 
             LogLoaded(_logger, name, version, entry.LoadTime.Value.TotalSeconds, model.ExecutionProvider);
+            _metrics.ModelLoaded(loaded: true);
             if (_options.ExecutionProvider != ExecutionProvider.Cpu && model.ExecutionProvider.StartsWith("cpu", StringComparison.Ordinal))
             {
                 InferenceHostingExtensions.LogProviderFellBack(_logger, _options.ExecutionProvider.ToString(), model.ExecutionProvider);
@@ -501,6 +506,7 @@ public sealed partial class ModelManager : IDisposable
             }
 
             LogLoadFailed(_logger, name, version, reason);
+            _metrics.ModelLoaded(loaded: false);
             if (ex is OperationCanceledException)
             {
                 throw;

@@ -31,6 +31,7 @@ public static class ServerHostingExtensions
             .AddCheck<PipelineReadyCheck>("pipeline");
         services.AddSingleton<PipelineReadyCheck>();
         services.AddSingleton<Readiness>();
+        services.AddHostedService<QueueGauges>();
         services.AddHostedService<StartupCheck>();
         // A failure to start is reported once, without its stack trace, by StartupProblems; the host would log it
         // again with the trace. Its other Error event is a faulted BackgroundService, and the service has none.

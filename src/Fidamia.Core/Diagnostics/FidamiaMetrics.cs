@@ -29,6 +29,12 @@ public sealed class FidamiaMetrics
     private readonly Histogram<int> _batchSize;
 
     private readonly Counter<long> _shadowSamples;
+    private readonly Counter<long> _decisions;
+    private readonly Counter<long> _rpcRequests;
+    private readonly Counter<long> _modelLoads;
+    private readonly Counter<long> _modelSwaps;
+    private IReadOnlyList<Storage.QueueStats> _queues = [];
+    private string _reviewQueue = "";
 
     public FidamiaMetrics(IMeterFactory meterFactory)
     {
@@ -46,9 +52,44 @@ public sealed class FidamiaMetrics
             "{request}",
             "Requests per model run.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
+        _decisions = meter.CreateCounter<long>(
+            "fidamia.triage.decisions", "{report}", "Decisions made at triage, by status, label family and queue.");
+        _rpcRequests = meter.CreateCounter<long>("fidamia.rpc.requests", "{request}", "gRPC calls answered, by method and status code.");
+        _modelLoads = meter.CreateCounter<long>("fidamia.model.loads", "{load}", "Model versions loaded at run time, by outcome (loaded, failed).");
+        _modelSwaps = meter.CreateCounter<long>("fidamia.model.swaps", "{swap}", "Live model changes, by kind (activate, rollback).");
+        meter.CreateObservableGauge("fidamia.queue.depth", () => Queues(q => q.Depth), "{item}", "Items waiting in each queue (the review queue included).");
+        meter.CreateObservableGauge(
+            "fidamia.queue.oldest_age", () => Queues(q => q.OldestAge?.TotalSeconds ?? 0.0), "s", "How long the oldest waiting item of each queue has waited.");
+        meter.CreateObservableGauge("fidamia.review.backlog", () => Review(q => q.Depth), "{report}", "Reports waiting for an operator.");
+        meter.CreateObservableGauge(
+            "fidamia.review.oldest_age", () => Review(q => q.OldestAge?.TotalSeconds ?? 0.0), "s", "How long the oldest report waiting for an operator has waited.");
         _shadowSamples = meter.CreateCounter<long>(
             "fidamia.shadow.samples", "{report}", "Reports a candidate model saw in shadow, by outcome: agreed or disagreed with the live model, dropped (queue full), failed.");
     }
+
+    public void Decided(string status, string family, string queue) => _decisions.Add(
+        1, new KeyValuePair<string, object?>("status", status), new KeyValuePair<string, object?>("family", family), new KeyValuePair<string, object?>("queue", queue));
+
+    /// <param name="method">The gRPC method's full name.</param>
+    /// <param name="code">Its status code's name (OK, INVALID_ARGUMENT...).</param>
+    public void RpcAnswered(string method, string code) =>
+        _rpcRequests.Add(1, new KeyValuePair<string, object?>("method", method), new KeyValuePair<string, object?>("code", code));
+
+    public void ModelLoaded(bool loaded) => _modelLoads.Add(1, new KeyValuePair<string, object?>("outcome", loaded ? "loaded" : "failed"));
+
+    /// <param name="kind">activate or rollback.</param>
+    public void ModelSwapped(string kind) => _modelSwaps.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    /// <summary>The queues as last read (the gauges report them; reading the store on every scrape would cost a query each).</summary>
+    public void QueuesRead(IReadOnlyList<Storage.QueueStats> queues, string reviewQueue) => (_queues, _reviewQueue) = (queues, reviewQueue);
+
+    private IEnumerable<Measurement<T>> Queues<T>(Func<Storage.QueueStats, T> value)
+        where T : struct =>
+        _queues.Select(q => new Measurement<T>(value(q), new KeyValuePair<string, object?>("queue", q.QueueId)));
+
+    private IEnumerable<Measurement<T>> Review<T>(Func<Storage.QueueStats, T> value)
+        where T : struct =>
+        _queues.Where(q => q.QueueId == _reviewQueue).Select(q => new Measurement<T>(value(q)));
 
     /// <param name="outcome">agreed, disagreed, dropped or failed.</param>
     public void ShadowSample(string outcome) => _shadowSamples.Add(1, new KeyValuePair<string, object?>("outcome", outcome));

@@ -340,6 +340,7 @@ public sealed class TriagePipeline
             _ => "needs_review",
         };
         _metrics.ReportTriaged(outcome, elapsed.TotalSeconds);
+        _metrics.Decided(outcome, decision.Label?.Family.Code ?? "(none)", decision.Queue.Id);
         _metrics.Confidence(decision.Confidence);
         Log.Triaged(_logger, decision.ReportId, outcome, decision.Label?.Code ?? "(none)", decision.Confidence, decision.Queue.Id, elapsed.TotalMilliseconds);
     }

@@ -12,16 +12,18 @@ namespace Fidamia.Server.Grpc;
 /// The one place where domain errors become gRPC statuses with google.rpc details. Logs carry
 /// the method and the reason, never the request's content.
 /// </summary>
-public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger) : Interceptor
+public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger, Core.Diagnostics.FidamiaMetrics metrics) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         try
         {
-            return await continuation(request, context);
+            var response = await continuation(request, context);
+            metrics.RpcAnswered(context.Method, "OK");
+            return response;
         }
-        catch (Exception ex) when (ToRpcException(ex, context) is { } rpc)
+        catch (Exception ex) when (Answered(ToRpcException(ex, context) ?? ex as RpcException, context) is { } rpc)
         {
             throw rpc;
         }
@@ -33,11 +35,37 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
         try
         {
             await continuation(request, responseStream, context);
+            metrics.RpcAnswered(context.Method, "OK");
         }
-        catch (Exception ex) when (ToRpcException(ex, context) is { } rpc)
+        catch (Exception ex) when (Answered(ToRpcException(ex, context) ?? ex as RpcException, context) is { } rpc)
         {
             throw rpc;
         }
+    }
+
+    /// <summary>Counts the call by its status; returns the exception to throw (null: rethrow the original, unchanged).</summary>
+    private RpcException? Answered(RpcException? rpc, ServerCallContext context)
+    {
+        metrics.RpcAnswered(context.Method, rpc is null ? "UNKNOWN" : CodeName(rpc.StatusCode));
+        return rpc;
+    }
+
+    /// <summary>The canonical name (INVALID_ARGUMENT) of a status code (InvalidArgument).</summary>
+    private static string CodeName(StatusCode code)
+    {
+        var name = code.ToString();
+        var canonical = new System.Text.StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (i > 0 && char.IsUpper(name[i]))
+            {
+                canonical.Append('_');
+            }
+
+            canonical.Append(char.ToUpperInvariant(name[i]));
+        }
+
+        return canonical.ToString();
     }
 
     internal RpcException? ToRpcException(Exception exception, ServerCallContext context)

@@ -8,7 +8,7 @@ namespace Fidamia.UnitTests.Server;
 
 public class ErrorMappingInterceptorTests
 {
-    private readonly ErrorMappingInterceptor _interceptor = new(NullLogger<ErrorMappingInterceptor>.Instance);
+    private readonly ErrorMappingInterceptor _interceptor = new(NullLogger<ErrorMappingInterceptor>.Instance, new Fidamia.Core.Diagnostics.FidamiaMetrics(new TestMeterFactory()));
 
     [Fact]
     public void ToRpcException_InvalidReport_IsInvalidArgumentWithEveryFieldViolation()
