@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Fidamia.Core.Errors;
+using Fidamia.Core.Imaging;
 using Fidamia.Core.Models;
 using Fidamia.Core.Scoring;
 using Microsoft.Extensions.Logging;
@@ -559,10 +560,7 @@ public sealed partial class ModelManager : IDisposable
                     foreach (var photo in photos)
                     {
                         var tensor = new float[spec.Length];
-                        using (var decoded = _decoder.Decode(photo, spec, cancellationToken))
-                        {
-                            decoded.WriteTensor(spec, tensor);
-                        }
+                        _decoder.DecodeInto(photo, spec, tensor, cancellationToken);
 
                         var (int8, fp32) = (new float[model.Descriptor.OutputLength], new float[parent.Descriptor.OutputLength]);
                         model.Run(tensor, int8, cancellationToken);

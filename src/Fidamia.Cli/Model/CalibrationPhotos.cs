@@ -42,9 +42,8 @@ internal static class CalibrationPhotos
 
     public static float[] Decode(IPhotoDecoder decoder, string path, TensorSpec spec, CancellationToken cancellationToken)
     {
-        using var decoded = decoder.Decode(File.ReadAllBytes(path), spec, cancellationToken);
         var tensor = new float[spec.Length];
-        decoded.WriteTensor(spec, tensor);
+        decoder.DecodeInto(File.ReadAllBytes(path), spec, tensor, cancellationToken);
         return tensor;
     }
 }

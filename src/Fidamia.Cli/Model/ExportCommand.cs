@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Fidamia.Core.Imaging;
 using Fidamia.Core.Models;
 using Fidamia.Core.Scoring;
 using Fidamia.Inference;
@@ -116,10 +117,7 @@ internal static class ExportCommand
                 {
                     var spec = backbone.Descriptor.Input;
                     var tensor = new float[spec.Length];
-                    using (var decoded = decoder.Decode(File.ReadAllBytes(photo.Path), spec, cancellationToken))
-                    {
-                        decoded.WriteTensor(spec, tensor);
-                    }
+                    decoder.DecodeInto(File.ReadAllBytes(photo.Path), spec, tensor, cancellationToken);
 
                     tensors.Add(tensor);
                     var embedding = new float[backbone.Descriptor.OutputLength];

@@ -97,10 +97,7 @@ internal static class ModelTools
     {
         var spec = model.Descriptor.Input;
         var tensor = new float[spec.Length];
-        using (var decoded = decoder.Decode(File.ReadAllBytes(path), spec, cancellationToken))
-        {
-            decoded.WriteTensor(spec, tensor);
-        }
+        decoder.DecodeInto(File.ReadAllBytes(path), spec, tensor, cancellationToken);
 
         var output = new float[model.Descriptor.OutputLength];
         model.Run(tensor, output, cancellationToken);

@@ -247,11 +247,8 @@ internal static class RescoreCommand
             await _decodes.WaitAsync(cancellationToken);
             try
             {
-                using var decoded = _decoder.Decode(photo, spec, cancellationToken);
-                decoded.WriteTensor(spec, tensor);
-
                 // The stored file has no EXIF left; its position was kept beside the report.
-                metadata = decoded.Metadata with
+                metadata = _decoder.DecodeInto(photo, spec, tensor, cancellationToken) with
                 {
                     ExifLocation = stored.Report.ExifLat is { } lat && stored.Report.ExifLon is { } lon ? new GeoPoint(lat, lon) : null,
                 };

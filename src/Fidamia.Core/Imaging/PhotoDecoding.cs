@@ -57,3 +57,14 @@ public interface IPhotoRenderer
     /// <param name="maxSide">The longest side wanted, in pixels; a smaller photo is not enlarged.</param>
     RenderedPhoto Render(ReadOnlyMemory<byte> photo, int orientation, int maxSide, CancellationToken cancellationToken);
 }
+
+public static class PhotoDecoderExtensions
+{
+    /// <summary>Decodes a photo straight into a model's input tensor and says what the photo says about itself.</summary>
+    public static PhotoMetadata DecodeInto(this IPhotoDecoder decoder, ReadOnlyMemory<byte> photo, TensorSpec spec, Span<float> tensor, CancellationToken cancellationToken)
+    {
+        using var decoded = decoder.Decode(photo, spec, cancellationToken);
+        decoded.WriteTensor(spec, tensor);
+        return decoded.Metadata;
+    }
+}

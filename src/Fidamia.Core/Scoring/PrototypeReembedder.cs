@@ -132,10 +132,7 @@ public sealed partial class PrototypeReembedder(
         var buffer = ArrayPool<float>.Shared.Rent(spec.Length);
         try
         {
-            using (var decoded = decoder.Decode(photo, spec, cancellationToken))
-            {
-                decoded.WriteTensor(spec, buffer.AsSpan(0, spec.Length));
-            }
+            decoder.DecodeInto(photo, spec, buffer.AsSpan(0, spec.Length), cancellationToken);
 
             var output = new float[target.Descriptor.OutputLength];
             target.Model.Run(buffer.AsMemory(0, spec.Length), output, cancellationToken);

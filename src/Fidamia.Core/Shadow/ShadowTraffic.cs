@@ -168,12 +168,7 @@ public sealed class ShadowTraffic : IDisposable
         try
         {
             var output = new float[descriptor.OutputLength];
-            PhotoMetadata photo;
-            using (var decoded = _decoder.Decode(sample.Report.Photo, descriptor.Input, _stopping.Token))
-            {
-                decoded.WriteTensor(descriptor.Input, buffer.AsSpan(0, descriptor.Input.Length));
-                photo = decoded.Metadata;
-            }
+            var photo = _decoder.DecodeInto(sample.Report.Photo, descriptor.Input, buffer.AsSpan(0, descriptor.Input.Length), _stopping.Token);
 
             candidate.Served.Model.Run(buffer.AsMemory(0, descriptor.Input.Length), output, _stopping.Token);
             var evidence = candidate.Served.Scorer.Score(output);
