@@ -74,7 +74,7 @@ public class StorageBenchmarks
         var queue = $"q-{Interlocked.Increment(ref _next)}";
         await AddAsync(queue);
         var item = (await _queues.LeaseAsync(queue, 1, TimeSpan.FromMinutes(5), CancellationToken.None))[0];
-        return (await _queues.AckAsync([item.LeaseId], CancellationToken.None))[item.LeaseId];
+        return (await _queues.AckAsync([item.LeaseId], "benchmark", CancellationToken.None))[item.LeaseId];
     }
 
     private Task<StoredReport?> AddAsync(string queue)

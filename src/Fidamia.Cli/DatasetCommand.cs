@@ -32,7 +32,7 @@ internal static class DatasetCommand
             }
 
             var root = result.GetValue(output)!;
-            using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = MaxItemBytes });
+            using var channel = CliAuth.Open(address, result, new GrpcChannelOptions { MaxReceiveMessageSize = MaxItemBytes });
             var request = new ExportRequest();
             if (result.GetValue(since) is { } from)
             {

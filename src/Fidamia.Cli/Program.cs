@@ -12,7 +12,10 @@ var root = new RootCommand("fidamia: triage citizen reports with the Fidamia ser
     DatasetCommand.Create(),
     BenchCommand.Create(),
     Fidamia.Cli.Model.ModelCommand.Create(),
+    CliAuth.Command(),
 };
+root.Options.Add(CliAuth.Token);
+root.Options.Add(CliAuth.DevelopmentKeyPath);
 var parsed = root.Parse(args);
 // After Ctrl+C a bench finishes its in-flight calls and prints what it measured; the default 2 s could cut that short.
 var exitCode = await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(10) });

@@ -131,7 +131,7 @@ internal static class QueueCommand
                 return TriageCommand.ExitUsage;
             }
 
-            using var channel = GrpcChannel.ForAddress(address);
+            using var channel = CliAuth.Open(address, result);
             try
             {
                 Console.Out.WriteLine(await call(channel, result, result.GetValue(json), cancellationToken));

@@ -121,7 +121,7 @@ internal static class ReviewCommand
         return QueueCommand.Rpc(command, command, async (channel, result, json, cancellationToken) =>
         {
             var response = await new ReviewService.ReviewServiceClient(channel).ClaimAsync(
-                new ClaimRequest { ReportId = result.GetValue(id)! }, As(result, who), cancellationToken: cancellationToken);
+                new ClaimRequest { ReportId = result.GetValue(id)! }, cancellationToken: cancellationToken);
             return json ? CliJson.Format(response)
                 : string.Create(CultureInfo.InvariantCulture, $"claimed by {response.Claim.Operator} until {response.Claim.ExpiresAt.ToDateTimeOffset():HH:mm:ss} UTC");
         });
@@ -144,7 +144,6 @@ internal static class ReviewCommand
                     Note = result.GetValue(note)!,
                     UseForLearning = !result.GetValue(noLearn),
                 },
-                As(result, who),
                 cancellationToken: cancellationToken)));
     }
 
@@ -156,7 +155,7 @@ internal static class ReviewCommand
         var command = new Command("reject", "Reject a claimed report: no queue, the reason kept") { id, reason, who };
         return QueueCommand.Rpc(command, command, async (channel, result, json, cancellationToken) => CliJson.Format(
             await new ReviewService.ReviewServiceClient(channel).RejectAsync(
-                new RejectRequest { ReportId = result.GetValue(id)!, Reason = result.GetValue(reason)! }, As(result, who), cancellationToken: cancellationToken)));
+                new RejectRequest { ReportId = result.GetValue(id)!, Reason = result.GetValue(reason)! }, cancellationToken: cancellationToken)));
     }
 
     private static Command Duplicate()
@@ -167,14 +166,12 @@ internal static class ReviewCommand
         var command = new Command("duplicate", "Attach a claimed report to the one it repeats") { id, of, who };
         return QueueCommand.Rpc(command, command, async (channel, result, json, cancellationToken) => CliJson.Format(
             await new ReviewService.ReviewServiceClient(channel).MarkDuplicateAsync(
-                new MarkDuplicateRequest { ReportId = result.GetValue(id)!, OfReportId = result.GetValue(of)! }, As(result, who), cancellationToken: cancellationToken)));
+                new MarkDuplicateRequest { ReportId = result.GetValue(id)!, OfReportId = result.GetValue(of)! }, cancellationToken: cancellationToken)));
     }
 
     private static Option<string> OperatorOption() => new("--operator")
     {
-        Description = "Who decides (default $FIDAMIA_OPERATOR, else the login name)",
+        Description = "Who decides, as the subject of the development token the tool mints (default $FIDAMIA_OPERATOR, else the login name); a --token names its own",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("FIDAMIA_OPERATOR") is { Length: > 0 } name ? name : Environment.UserName,
     };
-
-    private static Metadata As(ParseResult result, Option<string> who) => new() { { "x-fidamia-operator", result.GetValue(who)! } };
 }

@@ -58,14 +58,14 @@ internal static class TriageCommand
                 Channel = ParseChannel(result.GetValue(channel)!),
                 ReportedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
             };
-            return await SendAsync(address, request, TimeSpan.FromSeconds(result.GetValue(timeout)), cancellationToken);
+            return await SendAsync(address, result, request, TimeSpan.FromSeconds(result.GetValue(timeout)), cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> SendAsync(Uri server, TriageRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<int> SendAsync(Uri server, ParseResult result, TriageRequest request, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var channel = GrpcChannel.ForAddress(server, new GrpcChannelOptions { MaxSendMessageSize = null });
+        using var channel = CliAuth.Open(server, result, new GrpcChannelOptions { MaxSendMessageSize = null });
         var client = new TriageService.TriageServiceClient(channel);
         try
         {

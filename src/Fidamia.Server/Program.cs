@@ -3,6 +3,7 @@ using Fidamia.Gis;
 using Fidamia.Imaging;
 using Fidamia.Inference;
 using Fidamia.Routing;
+using Fidamia.Security;
 using Fidamia.Server;
 using Fidamia.Storage;
 
@@ -14,8 +15,10 @@ builder.AddFidamiaInference();
 builder.AddFidamiaGis();
 builder.AddFidamiaRouting();
 builder.AddFidamiaStorage();
+builder.AddFidamiaSecurity();
 builder.AddFidamiaServer();
 
 var app = builder.Build();
+app.UseFidamiaSecurity();
 app.MapFidamiaServer();
 return await app.RunFidamiaAsync();

@@ -1,6 +1,7 @@
 using Fidamia.Core.Diagnostics;
 using Fidamia.Imaging;
 using Fidamia.Server.Grpc;
+using Fidamia.Server.Security;
 using Grpc.HealthCheck;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
@@ -18,9 +19,12 @@ public static class ServerHostingExtensions
     {
         var services = builder.Services;
         services.AddSingleton<ErrorMappingInterceptor>();
+        services.AddSingleton<AccessInterceptor>();
         services.AddGrpc(options =>
         {
+            // Outermost first: the access check's refusals are mapped and counted like any other error.
             options.Interceptors.Add<ErrorMappingInterceptor>();
+            options.Interceptors.Add<AccessInterceptor>();
             options.EnableDetailedErrors = false;
         });
         services.AddOptions<global::Grpc.AspNetCore.Server.GrpcServiceOptions>()
@@ -64,21 +68,24 @@ public static class ServerHostingExtensions
 
     public static WebApplication MapFidamiaServer(this WebApplication app)
     {
-        app.MapGrpcService<TriageGrpcService>();
-        app.MapGrpcService<QueueGrpcService>();
-        app.MapGrpcService<ReviewGrpcService>();
-        app.MapGrpcService<DatasetGrpcService>();
-        app.MapGrpcService<ModelGrpcService>();
-        app.MapGrpcHealthChecksService();
+        // gRPC methods are let through ASP.NET Core's authorization and checked by AccessInterceptor, which answers
+        // with a gRPC status that names the missing role (ASP.NET Core's would be a bare HTTP 401 or 403).
+        app.MapGrpcService<TriageGrpcService>().AllowAnonymous();
+        app.MapGrpcService<QueueGrpcService>().AllowAnonymous();
+        app.MapGrpcService<ReviewGrpcService>().AllowAnonymous();
+        app.MapGrpcService<DatasetGrpcService>().AllowAnonymous();
+        app.MapGrpcService<ModelGrpcService>().AllowAnonymous();
+        app.MapGrpcHealthChecksService().AllowAnonymous().WithMetadata(new NoTokenAttribute());
+        app.MapGrpcReflectionService().AllowAnonymous().WithMetadata(new RequiresTokenAttribute());
 
-        // The HTTP endpoint's (Kestrel:Endpoints:Http, HTTP/1.1): probes and the Prometheus scrape.
-        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        // The HTTP endpoint's (Kestrel:Endpoints:Http, HTTP/1.1): probes and the Prometheus scrape, for the kubelet and
+        // the cluster's Prometheus, which carry no token. Any other HTTP endpoint needs one (the fallback policy).
+        app.MapGet("/healthz", () => Results.Text("ok\n")).AllowAnonymous();
         app.MapGet("/readyz", async (Readiness readiness, CancellationToken cancellationToken) =>
             await readiness.CheckAsync(cancellationToken) is { } notReady
                 ? Results.Text($"not ready: {notReady}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
-                : Results.Text("ready\n"));
-        app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapGrpcReflectionService();
+                : Results.Text("ready\n")).AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         return app;
     }
 }

@@ -69,17 +69,22 @@ public sealed class PostgresQueueStore(PostgresDatabase database, IOptions<Queue
         return leased;
     }
 
-    public async Task<IReadOnlyDictionary<string, LeaseOutcome>> AckAsync(IReadOnlyCollection<string> leaseIds, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, LeaseOutcome>> AckAsync(IReadOnlyCollection<string> leaseIds, string actor, CancellationToken cancellationToken)
     {
         var distinct = leaseIds.Distinct(StringComparer.Ordinal).ToArray();
         var outcomes = distinct.ToDictionary(id => id, _ => LeaseOutcome.UnknownLease, StringComparer.Ordinal);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = Command(connection, null, """
-            UPDATE queue_items q SET state = 'done', lease_id = NULL, lease_expires_at = NULL
-            FROM unnest(@leases) AS acked(lease_id)
-            WHERE q.lease_id = acked.lease_id AND q.state = 'leased'
-            RETURNING acked.lease_id
-            """, ("leases", distinct));
+            WITH acked AS (
+                UPDATE queue_items q SET state = 'done', lease_id = NULL, lease_expires_at = NULL
+                FROM unnest(@leases) AS given(lease_id)
+                WHERE q.lease_id = given.lease_id AND q.state = 'leased'
+                RETURNING given.lease_id, q.report_id
+            ), logged AS (
+                INSERT INTO audit (report_id, at, actor, action, details) SELECT report_id, now(), @actor, 'ack', '' FROM acked
+            )
+            SELECT lease_id FROM acked
+            """, ("leases", distinct), ("actor", actor));
         await using var row = await command.ExecuteReaderAsync(cancellationToken);
         while (await row.ReadAsync(cancellationToken))
         {
@@ -89,7 +94,7 @@ public sealed class PostgresQueueStore(PostgresDatabase database, IOptions<Queue
         return outcomes;
     }
 
-    public async Task<LeaseOutcome> NackAsync(string leaseId, TimeSpan retryAfter, string reason, CancellationToken cancellationToken)
+    public async Task<LeaseOutcome> NackAsync(string leaseId, TimeSpan retryAfter, string reason, string actor, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = Command(connection, null, """
@@ -100,8 +105,8 @@ public sealed class PostgresQueueStore(PostgresDatabase database, IOptions<Queue
                 WHERE lease_id = @lease AND state = 'leased'
                 RETURNING report_id
             )
-            INSERT INTO audit (report_id, at, actor, action, details) SELECT report_id, now(), 'consumer', 'nack', @reason FROM item
-            """, ("max", _options.MaxAttempts), ("retryAfter", retryAfter), ("lease", leaseId), ("reason", reason));
+            INSERT INTO audit (report_id, at, actor, action, details) SELECT report_id, now(), @actor, 'nack', @reason FROM item
+            """, ("max", _options.MaxAttempts), ("retryAfter", retryAfter), ("lease", leaseId), ("actor", actor), ("reason", reason));
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1 ? LeaseOutcome.Done : LeaseOutcome.UnknownLease;
     }
 

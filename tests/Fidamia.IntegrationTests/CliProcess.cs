@@ -9,6 +9,7 @@ internal static class CliProcess
     public static Process Start(params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.Environment["FIDAMIA_DEVELOPMENT_KEY"] = TestTokens.KeyPath;
         start.ArgumentList.Add(ServerProcess.BuildOutput("Fidamia.Cli", "fidamia.dll"));
         foreach (var argument in arguments)
         {
@@ -31,6 +32,8 @@ internal static class CliProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // The test servers' development key: the tool mints its own token with it, as next to a development server.
+        start.Environment["FIDAMIA_DEVELOPMENT_KEY"] = TestTokens.KeyPath;
         start.ArgumentList.Add(ServerProcess.BuildOutput("Fidamia.Cli", "fidamia.dll"));
         foreach (var argument in arguments)
         {

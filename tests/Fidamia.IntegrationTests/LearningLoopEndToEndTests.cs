@@ -1,3 +1,4 @@
+using Fidamia.Core.Security;
 using System.Globalization;
 using Fidamia.Protos.V1;
 using Fidamia.Tests;
@@ -33,7 +34,7 @@ public sealed class LearningLoopEndToEndTests(ITestOutputHelper output)
         await using var server = await ServerProcess.StartAsync(
             $"--Gis:Communes:Path={SharedData.Gis("amp-communes.geojson")}", "--Duplicates:Enabled=false", $"--Models:Precision={precision}");
         var review = new ReviewService.ReviewServiceClient(server.Channel);
-        var alice = new Metadata { { "x-fidamia-operator", "alice" } };
+        var alice = TestTokens.As("alice", Roles.Review);
 
         var cold = await server.Client.TriageAsync(Requests.Report(TestPhotos.Shot("graf1.png", 999)));
         var results = new List<(int Round, int Resolved, int RoutedRight, int Wrong, double MinConfidence)>();

@@ -1,3 +1,4 @@
+using Fidamia.Core.Security;
 using System.Text.Json.Nodes;
 using Fidamia.Tests;
 using Fidamia.Protos.V1;
@@ -188,7 +189,7 @@ public sealed class ModelLifecycleEndToEndTests(ITestOutputHelper output) : IDis
         }
 
         await WaitForAsync(() => models.Status(new ModelStatusRequest()).Shadow.Compared == 6);
-        var alice = new Metadata { { "x-fidamia-operator", "alice" } };
+        var alice = TestTokens.As("alice", Roles.Review);
         var review = new ReviewService.ReviewServiceClient(server.Channel);
         await review.ClaimAsync(new ClaimRequest { ReportId = reports[0] }, alice);
         await review.ResolveAsync(new ResolveRequest { ReportId = reports[0], LabelCode = "graffiti" }, alice);
@@ -243,7 +244,7 @@ public sealed class ModelLifecycleEndToEndTests(ITestOutputHelper output) : IDis
     {
         await using var server = await StartAsync();
         var models = new ModelService.ModelServiceClient(server.Channel);
-        var alice = new Metadata { { "x-fidamia-operator", "alice" } };
+        var alice = TestTokens.As("alice", Roles.Review);
         var review = new ReviewService.ReviewServiceClient(server.Channel);
         for (var i = 0; i < 3; i++)
         {

@@ -1,3 +1,4 @@
+using Fidamia.Core.Security;
 using System.Globalization;
 using Fidamia.Protos.V1;
 using Fidamia.Tests;
@@ -19,7 +20,7 @@ public sealed class ReliabilityEndToEndTests(ITestOutputHelper output)
         await using var server = await ServerProcess.StartAsync(
             $"--Gis:Communes:Path={SharedData.Gis("amp-communes.geojson")}", "--Duplicates:Enabled=false", "--Triage:ReliabilityRefreshInterval=00:00:00.200");
         var review = new ReviewService.ReviewServiceClient(server.Channel);
-        var alice = new Metadata { { "x-fidamia-operator", "alice" } };
+        var alice = TestTokens.As("alice", Roles.Review);
         string[] photos = ["graf1.png", "brick.png", "grass.png", "gravel.png"];
         string[] declared = ["graffiti", "trottoir", "vegetation", "depot_sauvage"];
 

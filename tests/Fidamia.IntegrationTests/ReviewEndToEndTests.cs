@@ -1,3 +1,4 @@
+using Fidamia.Core.Security;
 using Fidamia.Protos.V1;
 using Fidamia.Tests;
 using Grpc.Core;
@@ -30,7 +31,7 @@ public sealed class ReviewEndToEndTests : IAsyncLifetime
         }
     }
 
-    private static Metadata As(string name) => new() { { "x-fidamia-operator", name } };
+    private static Metadata As(string name) => TestTokens.As(name, Roles.Review);
 
     private async Task<string> PendingAsync(string declared = "graffiti")
     {
@@ -89,7 +90,7 @@ public sealed class ReviewEndToEndTests : IAsyncLifetime
         var id = await PendingAsync();
         var unknown = await FailsAsync(Review.ResolveAsync(new ResolveRequest { ReportId = "never-sent", LabelCode = "graffiti" }, As("alice")));
         var unclaimed = await FailsAsync(Review.RejectAsync(new RejectRequest { ReportId = id, Reason = "photo floue" }, As("alice")));
-        var anonymous = await FailsAsync(Review.ClaimAsync(new ClaimRequest { ReportId = id }));
+        var anonymous = await FailsAsync(Review.ClaimAsync(new ClaimRequest { ReportId = id }, TestTokens.Anonymous));
         var badLabel = await FailsAsync(Review.ResolveAsync(new ResolveRequest { ReportId = id, LabelCode = "licorne" }, As("alice")));
         var tooLarge = await FailsAsync(Review.GetAsync(new GetReviewRequest { ReportId = id, MaxSide = 4096 }));
         await Review.ClaimAsync(new ClaimRequest { ReportId = id }, As("alice"));

@@ -105,13 +105,15 @@ public sealed partial class ServerProcess : IAsyncDisposable
         start.ArgumentList.Add("--Kestrel:Endpoints:Http:Url=http://127.0.0.1:0");
         start.ArgumentList.Add($"--DataDirectory={dataDirectory}");
         start.ArgumentList.Add("--Models:IntraOpThreads=1");
+        start.ArgumentList.Add($"--Auth:DevelopmentKeyPath={TestTokens.KeyPath}");
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // As `dotnet run` starts it (launchSettings.json): development mode, tokens signed with the run's test key.
+        start.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
@@ -153,7 +155,12 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
 
         server.Address = addresses.First(a => a != server.HttpAddress);
-        server.Channel = GrpcChannel.ForAddress(server.Address, new GrpcChannelOptions { MaxSendMessageSize = null });
+        // Every role, unless a call brings its own token.
+        server.Channel = GrpcChannel.ForAddress(server.Address, new GrpcChannelOptions
+        {
+            MaxSendMessageSize = null,
+            HttpHandler = new DefaultTokenHandler(TestTokens.Everything()),
+        });
         return server;
     }
 

@@ -86,16 +86,16 @@ internal static class LoadBench
                 await error.WriteLineAsync($"warning: no /proc/{pid}/status here; the server's memory and CPU are not reported");
             }
 
-            return await RunAsync(address, deadline, readiness, settings, probe, swapTo, cancellationToken);
+            return await RunAsync(address, CliAuth.TokenFor(result), deadline, readiness, settings, probe, swapTo, cancellationToken);
         });
         return command;
     }
 
     private static async Task<int> RunAsync(
-        Uri server, TimeSpan deadline, TimeSpan readiness, BenchSettings settings, ProcessProbe? probe, (string Name, string Version)? swapTo,
+        Uri server, string? token, TimeSpan deadline, TimeSpan readiness, BenchSettings settings, ProcessProbe? probe, (string Name, string Version)? swapTo,
         CancellationToken cancellationToken)
     {
-        using var channel = GrpcChannel.ForAddress(server, new GrpcChannelOptions
+        using var channel = CliAuth.Open(server, token, new GrpcChannelOptions
         {
             // One connection multiplexes the calls; more open when the server's stream limit is reached rather than queueing behind it.
             HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },

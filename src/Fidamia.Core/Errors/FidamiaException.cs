@@ -69,5 +69,8 @@ public sealed class PreconditionFailedException(string message, string subject, 
     public string Type { get; } = type;
 }
 
-/// <summary>The call names no caller where one is needed (an operator, until access control arrives).</summary>
+/// <summary>The call carries no valid identity where one is needed: no bearer token, or one that does not validate.</summary>
 public sealed class UnauthenticatedException(string message) : FidamiaException(message);
+
+/// <summary>The caller is known but lacks the role the call needs; the message names it.</summary>
+public sealed class PermissionDeniedException(string message) : FidamiaException(message);

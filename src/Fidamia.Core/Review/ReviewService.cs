@@ -285,8 +285,8 @@ public sealed class ReviewService(
     }
 
     private static string Operator(string? name) =>
-        string.IsNullOrWhiteSpace(name) ? throw new UnauthenticatedException("the x-fidamia-operator header must name the operator")
-        : name.Length > 64 || name.Any(char.IsControl) ? throw new InvalidRequestException("x-fidamia-operator", "must be at most 64 printable characters")
+        string.IsNullOrWhiteSpace(name) ? throw new UnauthenticatedException("the token must name the operator (its subject)")
+        : name.Length > 64 || name.Any(char.IsControl) ? throw new InvalidRequestException("token subject", "must be at most 64 printable characters to name an operator")
         : name.Trim();
 
     private static void CheckId(string? id, string field)

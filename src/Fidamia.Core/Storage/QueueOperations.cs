@@ -33,17 +33,17 @@ public sealed class QueueOperations(IQueueStore store, IQueueRouter router, IOpt
         return store.LeaseAsync(queueId, maxItems, visibility, cancellationToken);
     }
 
-    public Task<IReadOnlyDictionary<string, LeaseOutcome>> AckAsync(IReadOnlyCollection<string> leaseIds, CancellationToken cancellationToken)
+    public Task<IReadOnlyDictionary<string, LeaseOutcome>> AckAsync(IReadOnlyCollection<string> leaseIds, string actor, CancellationToken cancellationToken)
     {
         if (leaseIds.Count == 0 || leaseIds.Count > _options.MaxLeaseItems || leaseIds.Any(string.IsNullOrEmpty))
         {
             throw new InvalidRequestException("lease_ids", $"must hold 1 to {_options.MaxLeaseItems} lease ids, none empty");
         }
 
-        return store.AckAsync(leaseIds, cancellationToken);
+        return store.AckAsync(leaseIds, actor, cancellationToken);
     }
 
-    public async Task NackAsync(string leaseId, TimeSpan retryAfter, string? reason, CancellationToken cancellationToken)
+    public async Task NackAsync(string leaseId, TimeSpan retryAfter, string? reason, string actor, CancellationToken cancellationToken)
     {
         var violations = new List<FieldViolation>();
         if (string.IsNullOrEmpty(leaseId))
@@ -66,7 +66,7 @@ public sealed class QueueOperations(IQueueStore store, IQueueRouter router, IOpt
             throw new InvalidRequestException(violations);
         }
 
-        if (await store.NackAsync(leaseId, retryAfter, reason ?? "", cancellationToken) == LeaseOutcome.UnknownLease)
+        if (await store.NackAsync(leaseId, retryAfter, reason ?? "", actor, cancellationToken) == LeaseOutcome.UnknownLease)
         {
             throw new NotFoundException($"no lease '{leaseId}' is held (never issued, acknowledged, or expired and delivered again)");
         }

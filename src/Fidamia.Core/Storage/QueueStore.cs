@@ -36,10 +36,10 @@ public interface IQueueStore
     Task<IReadOnlyList<LeasedItem>> LeaseAsync(string queueId, int maxItems, TimeSpan visibility, CancellationToken cancellationToken);
 
     /// <summary>Marks the leased items done; returns, per lease id, whether it was still held.</summary>
-    Task<IReadOnlyDictionary<string, LeaseOutcome>> AckAsync(IReadOnlyCollection<string> leaseIds, CancellationToken cancellationToken);
+    Task<IReadOnlyDictionary<string, LeaseOutcome>> AckAsync(IReadOnlyCollection<string> leaseIds, string actor, CancellationToken cancellationToken);
 
     /// <summary>Gives a leased item back, deliverable again after <paramref name="retryAfter"/> (or dead past the limit).</summary>
-    Task<LeaseOutcome> NackAsync(string leaseId, TimeSpan retryAfter, string reason, CancellationToken cancellationToken);
+    Task<LeaseOutcome> NackAsync(string leaseId, TimeSpan retryAfter, string reason, string actor, CancellationToken cancellationToken);
 
     /// <summary>Puts the queue's dead letters back, deliverable now with their attempts reset; returns how many.</summary>
     Task<int> RequeueAsync(string queueId, CancellationToken cancellationToken);

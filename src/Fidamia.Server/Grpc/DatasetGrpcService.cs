@@ -1,3 +1,5 @@
+using Fidamia.Core.Security;
+using Fidamia.Server.Security;
 using Fidamia.Core.Storage;
 using Fidamia.Protos.V1;
 using Google.Protobuf;
@@ -9,6 +11,7 @@ namespace Fidamia.Server.Grpc;
 /// <summary>Streams the human-labelled reports with their photos: one photo in memory at a time, however many there are.</summary>
 public sealed class DatasetGrpcService(IReviewStore reviews, IPhotoArchive archive) : DatasetService.DatasetServiceBase
 {
+    [Requires(Roles.Models)]
     public override async Task Export(ExportRequest request, IServerStreamWriter<DatasetItem> responseStream, ServerCallContext context)
     {
         var since = request.Since?.ToDateTimeOffset() ?? DateTimeOffset.MinValue;

@@ -97,6 +97,8 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
                 });
             case UnauthenticatedException unauthenticated:
                 return Build(Code.Unauthenticated, unauthenticated.Message);
+            case PermissionDeniedException denied:
+                return Build(Code.PermissionDenied, denied.Message);
             case CapacityExceededException capacity:
                 return Build(
                     Code.ResourceExhausted,

@@ -1,3 +1,5 @@
+using Fidamia.Core.Security;
+using Fidamia.Server.Security;
 using Fidamia.Inference;
 using Fidamia.Protos.V1;
 using Google.Protobuf.WellKnownTypes;
@@ -9,26 +11,34 @@ namespace Fidamia.Server.Grpc;
 /// <summary>Model administration: maps requests to <see cref="ModelManager"/> and its answers back.</summary>
 public sealed class ModelGrpcService(ModelManager models) : ModelService.ModelServiceBase
 {
+    [Requires(Roles.Models)]
     public override Task<ListModelsResponse> List(ListModelsRequest request, ServerCallContext context) =>
         Task.FromResult(new ListModelsResponse { Versions = { models.List().Select(ToProto) } });
 
+    [Requires(Roles.Models)]
     public override async Task<ModelVersion> Load(LoadModelRequest request, ServerCallContext context) =>
         ToProto(await models.LoadAsync(request.Name, request.Version, context.CancellationToken));
 
+    [Requires(Roles.Models)]
     public override async Task<ModelStatus> Activate(ActivateModelRequest request, ServerCallContext context) =>
         ToProto(await models.ActivateAsync(request.Name, request.Version, request.Force, context.CancellationToken));
 
+    [Requires(Roles.Models)]
     public override async Task<ModelStatus> Rollback(RollbackModelRequest request, ServerCallContext context) =>
         ToProto(await models.RollbackAsync(context.CancellationToken));
 
+    [Requires(Roles.Models)]
     public override async Task<ModelVersion> Unload(UnloadModelRequest request, ServerCallContext context) =>
         ToProto(await models.UnloadAsync(request.Name, request.Version, context.CancellationToken));
 
+    [Requires(Roles.Models)]
     public override Task<ModelStatus> Status(ModelStatusRequest request, ServerCallContext context) => Task.FromResult(ToProto(models.Status()));
 
+    [Requires(Roles.Models)]
     public override async Task<ModelStatus> Shadow(ShadowModelRequest request, ServerCallContext context) =>
         ToProto(await models.ShadowAsync(request.Name, request.Version, request.SampleRate, context.CancellationToken));
 
+    [Requires(Roles.Models)]
     public override async Task<ModelStatus> StopShadow(StopShadowRequest request, ServerCallContext context) =>
         ToProto(await models.StopShadowAsync(context.CancellationToken));
 

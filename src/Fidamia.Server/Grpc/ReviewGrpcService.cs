@@ -1,3 +1,5 @@
+using Fidamia.Core.Security;
+using Fidamia.Server.Security;
 using Fidamia.Core.Review;
 using Fidamia.Protos.V1;
 using Google.Protobuf;
@@ -6,12 +8,11 @@ using Grpc.Core;
 
 namespace Fidamia.Server.Grpc;
 
-/// <summary>A thin adapter over <see cref="Core.Review.ReviewService"/>: the operator from the request header, the rest mapped both ways.</summary>
+/// <summary>A thin adapter over <see cref="Core.Review.ReviewService"/>: the operator is the token's subject, the rest mapped both ways.</summary>
 public sealed class ReviewGrpcService(Core.Review.ReviewService review) : Protos.V1.ReviewService.ReviewServiceBase
 {
-    /// <summary>Names the operator until access control arrives.</summary>
-    public const string OperatorHeader = "x-fidamia-operator";
 
+    [Requires(Roles.Review)]
     public override async Task<ListPendingResponse> ListPending(ListPendingRequest request, ServerCallContext context)
     {
         var filter = request.Filter ?? new PendingFilter();
@@ -55,6 +56,7 @@ public sealed class ReviewGrpcService(Core.Review.ReviewService review) : Protos
         return response;
     }
 
+    [Requires(Roles.Review)]
     public override async Task<ReviewItem> Get(GetReviewRequest request, ServerCallContext context)
     {
         var view = await review.GetAsync(request.ReportId, request.MaxSide, context.CancellationToken);
@@ -98,20 +100,25 @@ public sealed class ReviewGrpcService(Core.Review.ReviewService review) : Protos
         return item;
     }
 
+    [Requires(Roles.Review)]
     public override async Task<ClaimResponse> Claim(ClaimRequest request, ServerCallContext context) =>
         new() { Claim = ToProto(await review.ClaimAsync(request.ReportId, Operator(context), context.CancellationToken)) };
 
+    [Requires(Roles.Review)]
     public override async Task<TriageResponse> Resolve(ResolveRequest request, ServerCallContext context) =>
         TriageGrpcService.ToProto(await review.ResolveAsync(
             request.ReportId, Operator(context), request.LabelCode, request.Note, !request.HasUseForLearning || request.UseForLearning,
             context.CancellationToken));
 
+    [Requires(Roles.Review)]
     public override async Task<TriageResponse> Reject(RejectRequest request, ServerCallContext context) =>
         TriageGrpcService.ToProto(await review.RejectAsync(request.ReportId, Operator(context), request.Reason, context.CancellationToken));
 
+    [Requires(Roles.Review)]
     public override async Task<TriageResponse> MarkDuplicate(MarkDuplicateRequest request, ServerCallContext context) =>
         TriageGrpcService.ToProto(await review.MarkDuplicateAsync(request.ReportId, Operator(context), request.OfReportId, context.CancellationToken));
 
+    [Requires(Roles.Review)]
     public override async Task<ReviewStatsResponse> Stats(ReviewStatsRequest request, ServerCallContext context)
     {
         var (labels, declarations) = await review.StatsAsync(request.Since?.ToDateTimeOffset(), context.CancellationToken);
@@ -134,7 +141,7 @@ public sealed class ReviewGrpcService(Core.Review.ReviewService review) : Protos
         return response;
     }
 
-    private static string? Operator(ServerCallContext context) => context.RequestHeaders.GetValue(OperatorHeader);
+    private static string? Operator(ServerCallContext context) => Callers.Of(context).Subject;
 
     private static Protos.V1.Claim ToProto(Core.Storage.ReviewClaim claim) =>
         new() { Operator = claim.Operator, ExpiresAt = Timestamp.FromDateTimeOffset(claim.ExpiresAt) };

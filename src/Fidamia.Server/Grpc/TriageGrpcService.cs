@@ -1,3 +1,5 @@
+using Fidamia.Core.Security;
+using Fidamia.Server.Security;
 using Fidamia.Core.Pipeline;
 using Fidamia.Core.Reports;
 using Fidamia.Protos.V1;
@@ -10,12 +12,14 @@ namespace Fidamia.Server.Grpc;
 /// <summary>A thin adapter: maps the request to the domain, calls the pipeline, maps the decision back. Errors map in <see cref="ErrorMappingInterceptor"/>.</summary>
 public sealed class TriageGrpcService(TriagePipeline pipeline) : TriageService.TriageServiceBase
 {
+    [Requires(Roles.Triage)]
     public override async Task<TriageResponse> Triage(TriageRequest request, ServerCallContext context)
     {
         var decision = await pipeline.TriageAsync(ToDomain(request), context.CancellationToken);
         return ToProto(decision);
     }
 
+    [Requires(Roles.Triage, Roles.Review, Roles.AnyQueue)]
     public override async Task<TriageResponse> GetReport(GetReportRequest request, ServerCallContext context) =>
         ToProto(await pipeline.GetReportAsync(request.ReportId, context.CancellationToken));
 

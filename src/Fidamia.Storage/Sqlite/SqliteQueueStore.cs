@@ -64,25 +64,38 @@ public sealed class SqliteQueueStore(SqliteReportStore store, IOptions<QueueOpti
         return result;
     }
 
-    public async Task<IReadOnlyDictionary<string, LeaseOutcome>> AckAsync(IReadOnlyCollection<string> leaseIds, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, LeaseOutcome>> AckAsync(IReadOnlyCollection<string> leaseIds, string actor, CancellationToken cancellationToken)
     {
+        var now = clock.GetUtcNow();
         await using var write = await store.BeginWriteAsync(cancellationToken);
         var (connection, transaction) = (write.Connection, write.Transaction);
         var outcomes = new Dictionary<string, LeaseOutcome>(StringComparer.Ordinal);
         foreach (var leaseId in leaseIds.Distinct(StringComparer.Ordinal))
         {
-            var changed = await ExecuteAsync(connection, transaction, """
+            string? reportId;
+            await using (var command = Command(connection, transaction, """
                 UPDATE queue_items SET state = 'done', lease_id = NULL, lease_expires_at = NULL
                 WHERE lease_id = $lease AND state = 'leased'
-                """, cancellationToken, ("$lease", leaseId));
-            outcomes[leaseId] = changed == 1 ? LeaseOutcome.Done : LeaseOutcome.UnknownLease;
+                RETURNING report_id
+                """, ("$lease", leaseId)))
+            {
+                reportId = (string?)await command.ExecuteScalarAsync(cancellationToken);
+            }
+
+            outcomes[leaseId] = reportId is null ? LeaseOutcome.UnknownLease : LeaseOutcome.Done;
+            if (reportId is not null)
+            {
+                await ExecuteAsync(connection, transaction, """
+                    INSERT INTO audit (report_id, at, actor, action, details) VALUES ($id, $at, $actor, 'ack', '')
+                    """, cancellationToken, ("$id", reportId), ("$at", Time(now)), ("$actor", actor));
+            }
         }
 
         await transaction.CommitAsync(cancellationToken);
         return outcomes;
     }
 
-    public async Task<LeaseOutcome> NackAsync(string leaseId, TimeSpan retryAfter, string reason, CancellationToken cancellationToken)
+    public async Task<LeaseOutcome> NackAsync(string leaseId, TimeSpan retryAfter, string reason, string actor, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         await using var write = await store.BeginWriteAsync(cancellationToken);
@@ -105,8 +118,8 @@ public sealed class SqliteQueueStore(SqliteReportStore store, IOptions<QueueOpti
         }
 
         await ExecuteAsync(connection, transaction, """
-            INSERT INTO audit (report_id, at, actor, action, details) VALUES ($id, $at, 'consumer', 'nack', $reason)
-            """, cancellationToken, ("$id", reportId), ("$at", Time(now)), ("$reason", reason));
+            INSERT INTO audit (report_id, at, actor, action, details) VALUES ($id, $at, $actor, 'nack', $reason)
+            """, cancellationToken, ("$id", reportId), ("$at", Time(now)), ("$actor", actor), ("$reason", reason));
         await transaction.CommitAsync(cancellationToken);
         return LeaseOutcome.Done;
     }

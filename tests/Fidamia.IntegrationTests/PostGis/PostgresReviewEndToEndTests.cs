@@ -1,3 +1,4 @@
+using Fidamia.Core.Security;
 using Fidamia.Protos.V1;
 using Fidamia.Tests;
 using Grpc.Core;
@@ -26,12 +27,12 @@ public sealed class PostgresReviewEndToEndTests
         await using var b = await ServerProcess.StartAsync(settings);
         var reviewA = new ReviewService.ReviewServiceClient(a.Channel);
         var reviewB = new ReviewService.ReviewServiceClient(b.Channel);
-        var alice = new Metadata { { "x-fidamia-operator", "alice" } };
+        var alice = TestTokens.As("alice", Roles.Review);
 
         var first = await a.Client.TriageAsync(Requests.Report(TestPhotos.Shot("graf1.png", 1)));
         await reviewA.ClaimAsync(new ClaimRequest { ReportId = first.ReportId }, alice);
         var onB = await Assert.ThrowsAsync<RpcException>(() =>
-            reviewB.ClaimAsync(new ClaimRequest { ReportId = first.ReportId }, new Metadata { { "x-fidamia-operator", "bob" } }).ResponseAsync);
+            reviewB.ClaimAsync(new ClaimRequest { ReportId = first.ReportId }, TestTokens.As("bob", Roles.Review)).ResponseAsync);
         await reviewA.ResolveAsync(new ResolveRequest { ReportId = first.ReportId, LabelCode = "graffiti" }, alice);
 
         foreach (var (photo, label) in new[] { ("graf1.png", "graffiti"), ("brick.png", "trottoir"), ("grass.png", "vegetation") })

@@ -46,7 +46,7 @@ public sealed class PostgresQueueStoreTests : QueueStoreContractTests, IDisposab
         await EnqueueAsync("q-why");
         var item = Assert.Single(await Queues.LeaseAsync(Queue, 1, TimeSpan.FromMinutes(5), CancellationToken.None));
 
-        await Queues.NackAsync(item.LeaseId, TimeSpan.Zero, "team busy", CancellationToken.None);
+        await Queues.NackAsync(item.LeaseId, TimeSpan.Zero, "team busy", "team", CancellationToken.None);
 
         Assert.Equal("team busy", _schema.Scalar("SELECT details FROM audit WHERE report_id = 'q-why' AND action = 'nack'"));
     }
@@ -77,7 +77,7 @@ public sealed class PostgresQueueStoreTests : QueueStoreContractTests, IDisposab
         Assert.Equal(items, leases.Count);
         Assert.Equal(items, leases.Select(l => l.Report.Report.ReportId).Distinct(StringComparer.Ordinal).Count());
         Assert.All(leases, l => Assert.Equal(1, l.Attempts));
-        var acks = await Queues.AckAsync(leases.Select(l => l.LeaseId).ToArray(), CancellationToken.None);
+        var acks = await Queues.AckAsync(leases.Select(l => l.LeaseId).ToArray(), "team", CancellationToken.None);
         Assert.Equal(items, acks.Count);
         Assert.All(acks.Values, outcome => Assert.Equal(LeaseOutcome.Done, outcome));
     }

@@ -53,8 +53,8 @@ public abstract class QueueStoreContractTests
 
         await AdvanceAsync(TimeSpan.FromSeconds(2));
         var again = Assert.Single(await Queues.LeaseAsync(Queue, 1, TimeSpan.FromMinutes(5), CancellationToken.None));
-        var stale = await Queues.AckAsync([first.LeaseId], CancellationToken.None);
-        var current = await Queues.AckAsync([again.LeaseId], CancellationToken.None);
+        var stale = await Queues.AckAsync([first.LeaseId], "team", CancellationToken.None);
+        var current = await Queues.AckAsync([again.LeaseId], "team", CancellationToken.None);
 
         Assert.Equal("q-exp", again.Report.Report.ReportId);
         Assert.Equal(2, again.Attempts);
@@ -69,7 +69,7 @@ public abstract class QueueStoreContractTests
         await EnqueueAsync("q-ack");
         var item = Assert.Single(await Queues.LeaseAsync(Queue, 1, TimeSpan.FromSeconds(1), CancellationToken.None));
 
-        var outcome = await Queues.AckAsync([item.LeaseId, "no-such-lease"], CancellationToken.None);
+        var outcome = await Queues.AckAsync([item.LeaseId, "no-such-lease"], "team", CancellationToken.None);
         await AdvanceAsync(TimeSpan.FromSeconds(2));
 
         Assert.Equal(LeaseOutcome.Done, outcome[item.LeaseId]);
@@ -83,14 +83,14 @@ public abstract class QueueStoreContractTests
         await EnqueueAsync("q-nack");
         var item = Assert.Single(await Queues.LeaseAsync(Queue, 1, TimeSpan.FromMinutes(5), CancellationToken.None));
 
-        Assert.Equal(LeaseOutcome.Done, await Queues.NackAsync(item.LeaseId, TimeSpan.FromSeconds(2), "team busy", CancellationToken.None));
+        Assert.Equal(LeaseOutcome.Done, await Queues.NackAsync(item.LeaseId, TimeSpan.FromSeconds(2), "team busy", "team", CancellationToken.None));
         var tooSoon = await Queues.LeaseAsync(Queue, 1, TimeSpan.FromMinutes(5), CancellationToken.None);
         await AdvanceAsync(TimeSpan.FromSeconds(3));
         var later = await Queues.LeaseAsync(Queue, 1, TimeSpan.FromMinutes(5), CancellationToken.None);
 
         Assert.Empty(tooSoon);
         Assert.Equal("q-nack", Assert.Single(later).Report.Report.ReportId);
-        Assert.Equal(LeaseOutcome.UnknownLease, await Queues.NackAsync(item.LeaseId, TimeSpan.Zero, "again", CancellationToken.None));
+        Assert.Equal(LeaseOutcome.UnknownLease, await Queues.NackAsync(item.LeaseId, TimeSpan.Zero, "again", "team", CancellationToken.None));
     }
 
     [ContractFact]
@@ -101,7 +101,7 @@ public abstract class QueueStoreContractTests
         {
             var item = Assert.Single(await Queues.LeaseAsync(Queue, 1, TimeSpan.FromMinutes(5), CancellationToken.None));
             Assert.Equal(attempt, item.Attempts);
-            await Queues.NackAsync(item.LeaseId, TimeSpan.Zero, "cannot handle", CancellationToken.None);
+            await Queues.NackAsync(item.LeaseId, TimeSpan.Zero, "cannot handle", "team", CancellationToken.None);
         }
 
         var afterLimit = await Queues.LeaseAsync(Queue, 1, TimeSpan.FromMinutes(5), CancellationToken.None);
