@@ -19,6 +19,7 @@ COPY src/Fidamia.Gis/Fidamia.Gis.csproj src/Fidamia.Gis/
 COPY src/Fidamia.Routing/Fidamia.Routing.csproj src/Fidamia.Routing/
 COPY src/Fidamia.Storage/Fidamia.Storage.csproj src/Fidamia.Storage/
 COPY src/Fidamia.Storage.Postgres/Fidamia.Storage.Postgres.csproj src/Fidamia.Storage.Postgres/
+COPY src/Fidamia.Security/Fidamia.Security.csproj src/Fidamia.Security/
 COPY src/Fidamia.Server/Fidamia.Server.csproj src/Fidamia.Server/
 # No build servers (MSBuild nodes, the compiler server): a builder that runs steps without a container
 # of their own (buildah --isolation chroot) would leave them running for 15 minutes after the step.

@@ -43,6 +43,36 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
         }
     }
 
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            var response = await continuation(requestStream, context);
+            metrics.RpcAnswered(context.Method, "OK");
+            return response;
+        }
+        catch (Exception ex) when (Answered(ToRpcException(ex, context) ?? ex as RpcException, context) is { } rpc)
+        {
+            throw rpc;
+        }
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(requestStream, responseStream, context);
+            metrics.RpcAnswered(context.Method, "OK");
+        }
+        catch (Exception ex) when (Answered(ToRpcException(ex, context) ?? ex as RpcException, context) is { } rpc)
+        {
+            throw rpc;
+        }
+    }
+
     /// <summary>Counts the call by its status; returns the exception to throw (null: rethrow the original, unchanged).</summary>
     private RpcException? Answered(RpcException? rpc, ServerCallContext context)
     {

@@ -19,21 +19,36 @@ public sealed partial class AccessInterceptor(IOptions<AuthOptions> options, ILo
     private readonly AuthOptions _options = options.Value;
     private readonly IReadOnlySet<string> _anonymousRoles = options.Value.AnonymousRoles.ToHashSet(StringComparer.Ordinal);
 
-    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        Check(request, context);
-        return continuation(request, context);
+        await CheckAsync(request, context);
+        return await continuation(request, context);
     }
 
-    public override Task ServerStreamingServerHandler<TRequest, TResponse>(
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
         TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        Check(request, context);
-        return continuation(request, responseStream, context);
+        await CheckAsync(request, context);
+        await continuation(request, responseStream, context);
     }
 
-    private void Check(object request, ServerCallContext context)
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await CheckAsync(null, context);
+        return await continuation(requestStream, context);
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await CheckAsync(null, context);
+        await continuation(requestStream, responseStream, context);
+    }
+
+    private async ValueTask CheckAsync(object? request, ServerCallContext context)
     {
         var http = context.GetHttpContext();
         var rule = http.GetEndpoint()?.Metadata.GetMetadata<AccessAttribute>()?.Rule;
@@ -46,7 +61,8 @@ public sealed partial class AccessInterceptor(IOptions<AuthOptions> options, ILo
             case AccessOutcome.Allowed:
                 return;
             case AccessOutcome.Unauthenticated:
-                var failure = http.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure;
+                // The authentication middleware keeps only successes; the handler has the failure cached for this request.
+                var failure = (await http.AuthenticateAsync()).Failure;
                 LogRefused(logger, context.Method, "UNAUTHENTICATED");
                 throw new UnauthenticatedException(failure is null ? reason! : $"{reason}; {WhyInvalid(failure)}");
             default:
