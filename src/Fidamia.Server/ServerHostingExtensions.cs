@@ -19,11 +19,13 @@ public static class ServerHostingExtensions
     {
         var services = builder.Services;
         services.AddSingleton<ErrorMappingInterceptor>();
+        services.AddSingleton<DrainingInterceptor>();
         services.AddSingleton<AccessInterceptor>();
         services.AddGrpc(options =>
         {
-            // Outermost first: the access check's refusals are mapped and counted like any other error.
+            // Outermost first: refusals (shutting down, access) are mapped and counted like any other error.
             options.Interceptors.Add<ErrorMappingInterceptor>();
+            options.Interceptors.Add<DrainingInterceptor>();
             options.Interceptors.Add<AccessInterceptor>();
             options.EnableDetailedErrors = false;
         });
@@ -37,6 +39,14 @@ public static class ServerHostingExtensions
         services.AddSingleton<Readiness>();
         services.AddHostedService<QueueGauges>();
         services.AddHostedService<StartupCheck>();
+        services.AddOptions<ServerOptions>()
+            .Bind(builder.Configuration.GetSection(ServerOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddHostedService<ShutdownDrain>();
+        // The host's stop covers the drain and the grace period; what is still running after it is cut.
+        services.AddOptions<HostOptions>().Configure<IOptions<ServerOptions>>((host, server) =>
+            host.ShutdownTimeout = server.Value.DrainDelay + server.Value.ShutdownGracePeriod);
         // A failure to start is reported once, without its stack trace, by StartupProblems; the host would log it
         // again with the trace. Its other Error event is a faulted BackgroundService, and the service has none.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);

@@ -23,8 +23,8 @@ public sealed partial class StartupCheck(IServiceProvider services, PipelineRead
     private static partial void LogReady(ILogger logger);
 }
 
-/// <summary>grpc.health.v1 answers SERVING only once the pipeline is built and the model warmed up.</summary>
-public sealed class PipelineReadyCheck : IHealthCheck
+/// <summary>grpc.health.v1 answers SERVING only once the pipeline is built and the model warmed up, and until shutdown begins.</summary>
+public sealed class PipelineReadyCheck(IHostApplicationLifetime lifetime) : IHealthCheck
 {
     private volatile bool _ready;
 
@@ -33,5 +33,8 @@ public sealed class PipelineReadyCheck : IHealthCheck
     public void MarkReady() => _ready = true;
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_ready ? HealthCheckResult.Healthy("pipeline ready") : HealthCheckResult.Unhealthy("starting"));
+        Task.FromResult(
+            lifetime.ApplicationStopping.IsCancellationRequested ? HealthCheckResult.Unhealthy("shutting down")
+            : _ready ? HealthCheckResult.Healthy("pipeline ready")
+            : HealthCheckResult.Unhealthy("starting"));
 }

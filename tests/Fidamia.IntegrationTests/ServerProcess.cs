@@ -203,6 +203,25 @@ public sealed partial class ServerProcess : IAsyncDisposable
         throw new InvalidOperationException($"no {field} in /proc status");
     }
 
+    /// <summary>Sends SIGTERM, as Kubernetes and <c>docker stop</c> do.</summary>
+    public void Terminate()
+    {
+        if (Kill(_process.Id, 15) != 0)
+        {
+            throw new InvalidOperationException($"kill -TERM {_process.Id} failed");
+        }
+    }
+
+    /// <summary>Waits for the process to end on its own; its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
     public async ValueTask DisposeAsync()
     {
         Channel?.Dispose();

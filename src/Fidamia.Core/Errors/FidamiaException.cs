@@ -74,3 +74,6 @@ public sealed class UnauthenticatedException(string message) : FidamiaException(
 
 /// <summary>The caller is known but lacks the role the call needs; the message names it.</summary>
 public sealed class PermissionDeniedException(string message) : FidamiaException(message);
+
+/// <summary>The service cannot take the call now (shutting down): another instance, or a retry, can.</summary>
+public sealed class UnavailableException(string message) : FidamiaException(message);

@@ -127,6 +127,8 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
                 });
             case UnauthenticatedException unauthenticated:
                 return Build(Code.Unauthenticated, unauthenticated.Message);
+            case UnavailableException unavailable:
+                return Build(Code.Unavailable, unavailable.Message);
             case PermissionDeniedException denied:
                 return Build(Code.PermissionDenied, denied.Message);
             case CapacityExceededException capacity:
