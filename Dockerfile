@@ -34,11 +34,18 @@ WORKDIR /app
 COPY --from=build /app ./
 # State lives outside the application folder, owned by the unprivileged user.
 RUN mkdir -p /var/lib/fidamia && chown 10001:10001 /var/lib/fidamia
+# Every setting can be given as an environment variable, sections joined by "__" (Auth__Authority, Storage__Provider...).
+# Logs are JSON lines on stdout, with trace ids, for the cluster's log collector.
 ENV DataDirectory=/var/lib/fidamia \
     Kestrel__Endpoints__Grpc__Url=http://0.0.0.0:5080 \
     Kestrel__Endpoints__Http__Url=http://0.0.0.0:5081 \
+    Logging__Console__FormatterName=json \
     DOTNET_CLI_TELEMETRY_OPTOUT=1
 EXPOSE 5080 5081
+# Liveness on the HTTP port, wherever Kestrel__Endpoints__Http__Url puts it. The runtime image has no curl: bash's
+# /dev/tcp speaks the one HTTP/1.1 request. The start period covers the model's load and warm-up.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["bash", "-c", "url=${Kestrel__Endpoints__Http__Url:-http://0.0.0.0:5081}; port=${url##*:}; exec 3<>/dev/tcp/127.0.0.1/${port%%/*} && printf 'GET /healthz HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 USER 10001:10001
 VOLUME ["/var/lib/fidamia"]
 ENTRYPOINT ["dotnet", "/app/Fidamia.Server.dll"]

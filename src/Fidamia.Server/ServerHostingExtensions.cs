@@ -50,6 +50,15 @@ public static class ServerHostingExtensions
         // A failure to start is reported once, without its stack trace, by StartupProblems; the host would log it
         // again with the trace. Its other Error event is a faulted BackgroundService, and the service has none.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        // Each log line carries the trace and span of the call it belongs to (shown by the JSON formatter, which the
+        // container selects: Logging:Console:FormatterName=json).
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        services.Configure<Microsoft.Extensions.Logging.Console.JsonConsoleFormatterOptions>(o =>
+        {
+            o.IncludeScopes = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+        });
 
         var otlp = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
         services.AddOpenTelemetry()

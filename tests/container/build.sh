@@ -302,7 +302,8 @@ say "building $image from $repo/Dockerfile"
 build_started=$(date +%s)
 # Base images are never pulled: no registry is reachable here, and the stand-ins are local.
 # --force-rm: a failed step's container would otherwise stay, and keep its image from every later prune.
-bah bud --layers --force-rm --pull=never --isolation chroot \
+# Docker's image format: OCI's has no HEALTHCHECK (buildah drops it with a warning).
+bah bud --format docker --layers --force-rm --pull=never --isolation chroot \
     --build-arg "SDK_IMAGE=$sdk_standin" --build-arg "RUNTIME_IMAGE=$runtime_standin" \
     -t "$image" . >"$work/build.log" 2>&1 9>&- || {
     tail -n 80 "$work/build.log" >&2
@@ -411,6 +412,17 @@ bah from --pull=never --name "$run_container" "$image" >/dev/null
 # would silently hide the data volume given below: the run container drops the declaration, the mount stays.
 bah config --volume /var/lib/fidamia- "$run_container"
 
+# As shipped (Production, no identity provider named), the image refuses to start on a development key, and says so.
+say "checking that the image refuses the development key in Production"
+refusal=0
+timeout 120 buildah --storage-driver vfs "${storage[@]}" run --isolation chroot -v "$work/data:/var/lib/fidamia" \
+    -e "Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$port" -e "Kestrel__Endpoints__Http__Url=http://127.0.0.1:$http_port" \
+    "$run_container" -- "${entrypoint[@]}" >"$work/production.log" 2>&1 9>&- || refusal=$?
+[ "$refusal" -eq 1 ] && grep -q "Auth:Authority is not set" "$work/production.log" || {
+    cat "$work/production.log" >&2
+    fail "in Production without Auth:Authority the image exited with $refusal, not 1 naming Auth:Authority"
+}
+
 say "running ${entrypoint[*]} as ${image_user:-root} on 127.0.0.1:$port"
 run_started=$(date +%s)
 # buildah run takes the image's user, working folder and environment; chroot isolation shares this
@@ -422,6 +434,7 @@ buildah --storage-driver vfs "${storage[@]}" run --isolation chroot \
     -v "$work/seed:/seed:ro" \
     -e "Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$port" \
     -e "Kestrel__Endpoints__Http__Url=http://127.0.0.1:$http_port" \
+    -e ASPNETCORE_ENVIRONMENT=Development \
     "$run_container" -- "${entrypoint[@]}" \
     --Gis:Communes:Path=/layers/amp-communes.geojson \
     --Routing:RulesPath=/rules/routing.yaml \
@@ -449,7 +462,16 @@ pid=$(server_process)
 uid=$(awk '/^Uid:/ { print $3 }' "/proc/$pid/status")
 [ "$uid" = 10001 ] || server_failed "the server runs as uid $uid, not 10001"
 
-dotnet "$cli" triage --server "http://127.0.0.1:$port" --photo "$photo" \
+# The image's own HEALTHCHECK, run in the image against the running server.
+mapfile -t healthcheck < <(bah inspect --type image "$image" | jq -r '.Docker.config.Healthcheck.Test // [] | .[]')
+[ "${healthcheck[0]:-}" = CMD ] || fail "the image has no HEALTHCHECK CMD (got '${healthcheck[*]}')"
+bah run --isolation chroot -e "Kestrel__Endpoints__Http__Url=http://127.0.0.1:$http_port" "$run_container" -- "${healthcheck[@]:1}" 9>&- ||
+    server_failed "the image's HEALTHCHECK failed against the running server"
+# Logs are JSON lines (the image's setting), each with its category; a request's carry its trace id.
+jq -e -s 'length > 0' "$work/server.log" >/dev/null 2>&1 || server_failed "the server's log is not JSON lines"
+
+# A trial in development mode: the CLI signs its token with the key the server made in the volume.
+dotnet "$cli" triage --server "http://127.0.0.1:$port" --development-key "$work/data/development-key.json" --photo "$photo" \
     --lat "$photo_lat" --lon "$photo_lon" --category graffiti >"$work/triage.json" 2>"$work/triage.err" || {
     cat "$work/triage.err" >&2
     server_failed "fidamia triage failed"
