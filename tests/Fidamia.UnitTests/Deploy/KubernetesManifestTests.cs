@@ -69,6 +69,13 @@ public class KubernetesManifestTests
         Assert.Null(S(env["Storage__ConnectionString"], "value"));
         // Every storage setting is one the service has (Storage__X is the setting Storage:X).
         Assert.All(env.Keys.Where(n => n.StartsWith("Storage__", StringComparison.Ordinal)), n => Assert.NotNull(typeof(StorageOptions).GetProperty(n["Storage__".Length..])));
+        // Production needs an identity provider (the service refuses its development key there).
+        Assert.Equal("fidamia-auth", S(env["Auth__Authority"], "valueFrom", "configMapKeyRef", "name"));
+        Assert.All(env.Keys.Where(n => n.StartsWith("Auth__", StringComparison.Ordinal)), n => Assert.NotNull(typeof(Fidamia.Security.AuthOptions).GetProperty(n["Auth__".Length..])));
+        // Kubernetes waits this long after SIGTERM before SIGKILL: longer than the drain and the grace period.
+        var server = new Fidamia.Server.ServerOptions();
+        Assert.True(int.Parse(S(deployment, "spec", "template", "spec", "terminationGracePeriodSeconds")!, System.Globalization.CultureInfo.InvariantCulture)
+            > (server.DrainDelay + server.ShutdownGracePeriod).TotalSeconds);
     }
 
     [Fact]
