@@ -21,6 +21,7 @@ public static partial class InferenceHostingExtensions
         builder.Services.AddSingleton(sp => new ModelRepository(sp.GetRequiredService<IOptions<InferenceOptions>>().Value.ResolvedPath));
         builder.Services.AddSingleton(sp =>
         {
+            OnnxRuntimeLog.Route(sp.GetRequiredService<ILoggerFactory>());
             var options = sp.GetRequiredService<IOptions<InferenceOptions>>().Value;
             var logger = sp.GetRequiredService<ILogger<OnnxImageModel>>();
             var (directory, precision, reason) = sp.GetRequiredService<ModelRepository>().Choose(options);

@@ -21,6 +21,11 @@ public static class ServerHostingExtensions
         services.AddSingleton<ErrorMappingInterceptor>();
         services.AddSingleton<DrainingInterceptor>();
         services.AddSingleton<AccessInterceptor>();
+        services.AddOptions<RateLimitOptions>()
+            .Bind(builder.Configuration.GetSection(RateLimitOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<ClientRateLimiter>();
         services.AddGrpc(options =>
         {
             // Outermost first: refusals (shutting down, access) are mapped and counted like any other error.

@@ -182,6 +182,24 @@ public class AccessEndToEndTests
         Assert.Equal(report.ReportId, triaged.ReportId);
     }
 
+    [SharedDataFact]
+    public async Task AClientPastItsRateLimit_IsResourceExhaustedWithARetryDelay_AndOthersAreNot()
+    {
+        await using var server = await ServerProcess.StartAsync("--Duplicates:Enabled=false", "--RateLimits:PerClientPerSecond=1", "--RateLimits:Burst=2");
+        var request = new GetReportRequest { ReportId = "never-sent" };
+        var busy = TestTokens.As("busy-client", Roles.Triage);
+
+        var first = await FailsAsync(server.Client.GetReportAsync(request, busy).ResponseAsync);
+        var second = await FailsAsync(server.Client.GetReportAsync(request, busy).ResponseAsync);
+        var third = await FailsAsync(server.Client.GetReportAsync(request, busy).ResponseAsync);
+        var other = await FailsAsync(server.Client.GetReportAsync(request, TestTokens.As("other-client", Roles.Triage)).ResponseAsync);
+
+        Assert.Equal([StatusCode.NotFound, StatusCode.NotFound, StatusCode.ResourceExhausted, StatusCode.NotFound], new[] { first, second, third, other }.Select(e => e.StatusCode));
+        var retry = third.GetRpcStatus()!.GetDetail<Google.Rpc.RetryInfo>();
+        Assert.NotNull(retry);
+        Assert.InRange(retry.RetryDelay.ToTimeSpan(), TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(1));
+    }
+
     private static bool NamesWhatIsMissing(string detail, string path) =>
         path.Contains("/grpc.reflection.", StringComparison.Ordinal)
             ? detail.Contains("a valid token", StringComparison.Ordinal)

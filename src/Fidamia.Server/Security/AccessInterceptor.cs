@@ -12,9 +12,10 @@ namespace Fidamia.Server.Security;
 /// <summary>
 /// Checks every gRPC call against its method's <see cref="AccessAttribute"/> before anything else runs; a method that
 /// declares none is refused. The caller's identity, from the bearer token ASP.NET Core validated, is left for the
-/// services (<see cref="Callers.Of"/>). Refusals are domain errors, mapped by the error interceptor outside this one.
+/// services (<see cref="Callers.Of"/>), and its call taken from its rate limit. Refusals are domain errors, mapped by the
+/// error interceptor outside this one.
 /// </summary>
-public sealed partial class AccessInterceptor(IOptions<AuthOptions> options, ILogger<AccessInterceptor> logger) : Interceptor
+public sealed partial class AccessInterceptor(IOptions<AuthOptions> options, ClientRateLimiter rateLimiter, ILogger<AccessInterceptor> logger) : Interceptor
 {
     private readonly AuthOptions _options = options.Value;
     private readonly IReadOnlySet<string> _anonymousRoles = options.Value.AnonymousRoles.ToHashSet(StringComparer.Ordinal);
@@ -59,6 +60,12 @@ public sealed partial class AccessInterceptor(IOptions<AuthOptions> options, ILo
         switch (outcome)
         {
             case AccessOutcome.Allowed:
+                // Probes are not counted against anyone.
+                if (rule!.Kind != AccessKind.Anonymous)
+                {
+                    rateLimiter.Take(caller);
+                }
+
                 return;
             case AccessOutcome.Unauthenticated:
                 // The authentication middleware keeps only successes; the handler has the failure cached for this request.
