@@ -17,6 +17,8 @@ public class CliEndToEndTests(ServerFixture fixture)
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // The fixture server's development key: the tool signs its own token with it.
+        start.Environment["FIDAMIA_DEVELOPMENT_KEY"] = TestTokens.KeyPath;
         start.ArgumentList.Add(ServerProcess.BuildOutput("Fidamia.Cli", "fidamia.dll"));
         start.ArgumentList.Add("triage");
         start.ArgumentList.Add("--server");
