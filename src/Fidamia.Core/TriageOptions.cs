@@ -42,10 +42,12 @@ public sealed class TriageOptions
     [Range(1, 100)]
     public int Candidates { get; set; } = 5;
 
+    /// <summary>The operators' review queue, where reports go when the decision is not confident enough.</summary>
     [Required]
     [RegularExpression("[a-z0-9._-]{1,64}")]
     public string ReviewQueueId { get; set; } = "revue";
 
+    /// <summary>The review queue's name, as answers show it.</summary>
     [Required]
     public string ReviewQueueName { get; set; } = "Revue opérateurs";
 

@@ -117,6 +117,7 @@ public sealed class LayerOptions
     /// <summary>A PostGIS table (with <see cref="ConnectionString"/>) instead of a file.</summary>
     public string? Table { get; set; }
 
+    /// <summary>The PostgreSQL (PostGIS) connection string of <see cref="Table"/>'s database.</summary>
     public string? ConnectionString { get; set; }
 
     /// <summary>The EPSG code of the source's coordinates: 4326 (WGS84), 2154 (Lambert-93) or 3857.</summary>

@@ -26,10 +26,12 @@ public enum StorageDurability
     PowerLoss,
 }
 
+/// <summary>Where reports, decisions, queues and photos are kept (section <c>Storage</c>).</summary>
 public sealed class StorageOptions
 {
     public const string SectionName = "Storage";
 
+    /// <summary>Sqlite (one file under <c>DataDirectory</c>, one instance) or Postgres (one database, several instances).</summary>
     public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
 
     /// <summary>
@@ -38,6 +40,7 @@ public sealed class StorageOptions
     /// </summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>What an answered report survives on SQLite and in the photo archive: Process (a crash or kill) or PowerLoss (also a power cut: an fsync per report and photo).</summary>
     public StorageDurability Durability { get; set; } = StorageDurability.Process;
 
     /// <summary>Where photos are kept (default <c>DataDirectory/photos</c>).</summary>

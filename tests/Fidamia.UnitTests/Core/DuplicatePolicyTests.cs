@@ -15,7 +15,7 @@ public sealed class DuplicatePolicyTests
 
     private DuplicatePolicy Policy(Action<DuplicateOptions>? configure = null)
     {
-        var options = new DuplicateOptions { RadiusM = { ["graffiti"] = 30, ["voirie"] = 60 } };
+        var options = new DuplicateOptions { RadiusM = new(StringComparer.Ordinal) { ["graffiti"] = 30, ["voirie"] = 60 } };
         configure?.Invoke(options);
         return new DuplicatePolicy(_taxonomy, Options.Create(options));
     }
