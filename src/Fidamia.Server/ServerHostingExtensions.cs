@@ -11,6 +11,12 @@ namespace Fidamia.Server;
 
 public static class ServerHostingExtensions
 {
+    private const string PipelineCheck = "pipeline";
+    private const string StoreCheck = "store";
+
+    // What operators, teams and the dataset export need is the store, not the model.
+    private static readonly string[] StoreOnlyServices = ["fidamia.v1.ReviewService", "fidamia.v1.QueueService", "fidamia.v1.DatasetService"];
+
     // Room for the other fields of a request beside the largest accepted photo.
     private const int EnvelopeAllowance = 64 * 1024;
 
@@ -38,9 +44,21 @@ public static class ServerHostingExtensions
             .Configure<IOptions<ImagingOptions>>((grpc, imaging) =>
                 grpc.MaxReceiveMessageSize = (int)Math.Min(int.MaxValue, imaging.Value.MaxPhotoBytes + EnvelopeAllowance));
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks()
-            .AddCheck<PipelineReadyCheck>("pipeline");
+        // grpc.health.v1: the empty name is the whole server; each service answers for what it needs.
+        services.AddGrpcHealthChecks(health =>
+            {
+                health.Services.Map("", _ => true);
+                health.Services.Map("fidamia.v1.TriageService", _ => true);
+                health.Services.Map("fidamia.v1.ModelService", check => check.Name == PipelineCheck);
+                foreach (var storeOnly in StoreOnlyServices)
+                {
+                    health.Services.Map(storeOnly, check => check.Name == StoreCheck);
+                }
+            })
+            .AddCheck<PipelineReadyCheck>(PipelineCheck)
+            .AddCheck<StoreHealthCheck>(StoreCheck);
         services.AddSingleton<PipelineReadyCheck>();
+        services.AddSingleton<StoreHealthCheck>();
         services.AddSingleton<Readiness>();
         services.AddHostedService<QueueGauges>();
         services.AddHostedService<StartupCheck>();

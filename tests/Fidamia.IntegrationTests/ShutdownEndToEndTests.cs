@@ -58,6 +58,7 @@ public class ShutdownEndToEndTests(Xunit.Abstractions.ITestOutputHelper output)
             readyAfter = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
         }
 
+        var healthAfter = await new Grpc.Health.V1.Health.HealthClient(server.Channel).CheckAsync(new Grpc.Health.V1.HealthCheckRequest());
         var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
         await Task.WhenAll(callers);
 
@@ -67,6 +68,7 @@ public class ShutdownEndToEndTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, readyBefore.StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, readyAfter.StatusCode);
         Assert.Contains("shutting down", await readyAfter.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing, healthAfter.Status);
         Assert.Equal(0, exitCode);
         // Every call either answered, or refused as unavailable (by the drain, or by a closed port): none failed otherwise.
         Assert.All(outcomes, o => Assert.True(o.Code is StatusCode.OK or StatusCode.Unavailable, $"{o.ReportId}: {o.Code} {o.Detail}"));

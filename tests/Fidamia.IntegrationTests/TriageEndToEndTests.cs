@@ -152,4 +152,22 @@ public class TriageEndToEndTests(ServerFixture fixture)
 
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
     }
+
+    [SharedDataFact]
+    public async Task Health_PerService_EachOfOursIsServing_AndAnUnknownOneIsNotFound()
+    {
+        var health = new Health.HealthClient(fixture.Server.Channel);
+        string[] ours = ["fidamia.v1.TriageService", "fidamia.v1.ReviewService", "fidamia.v1.QueueService", "fidamia.v1.ModelService", "fidamia.v1.DatasetService"];
+
+        var statuses = new List<HealthCheckResponse.Types.ServingStatus>();
+        foreach (var service in ours)
+        {
+            statuses.Add((await health.CheckAsync(new HealthCheckRequest { Service = service })).Status);
+        }
+
+        var unknown = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => health.CheckAsync(new HealthCheckRequest { Service = "fidamia.v1.Nothing" }).ResponseAsync);
+
+        Assert.All(statuses, s => Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, s));
+        Assert.Equal(Grpc.Core.StatusCode.NotFound, unknown.StatusCode);
+    }
 }
