@@ -63,6 +63,7 @@ public static class CoreHostingExtensions
             .ValidateOnStart();
         services.AddSingleton<InferenceScheduler>();
         services.AddSingleton<PhotoAdmission>();
+        services.AddSingleton<PhotoBytesBudget>();
         services.AddSingleton<PhotoModelRunner>();
         services.AddSingleton<TriagePolicy>();
         services.AddSingleton<TriagePipeline>();

@@ -110,6 +110,7 @@ public static class ServerHostingExtensions
 
     public static WebApplication MapFidamiaServer(this WebApplication app)
     {
+        app.UseMiddleware<PhotoBytesAdmission>();
         // gRPC methods are let through ASP.NET Core's authorization and checked by AccessInterceptor, which answers
         // with a gRPC status that names the missing role (ASP.NET Core's would be a bare HTTP 401 or 403).
         app.MapGrpcService<TriageGrpcService>().AllowAnonymous();

@@ -35,6 +35,7 @@ public sealed class FidamiaMetrics
     private readonly Counter<long> _modelSwaps;
     private IReadOnlyList<Storage.QueueStats> _queues = [];
     private string _reviewQueue = "";
+    private Func<long> _photoBytes = () => 0;
 
     public FidamiaMetrics(IMeterFactory meterFactory)
     {
@@ -46,7 +47,8 @@ public sealed class FidamiaMetrics
         _idempotentReplays = meter.CreateCounter<long>("fidamia.triage.replays", "{report}", "Repeated report ids answered from earlier decisions.");
         _queued = meter.CreateUpDownCounter<long>("fidamia.scheduler.queue.length", "{request}", "Requests waiting for the model.");
         _dropped = meter.CreateCounter<long>("fidamia.scheduler.dropped", "{request}", "Queued requests dropped before inference because their caller had gone.");
-        _rejected = meter.CreateCounter<long>("fidamia.scheduler.rejected", "{request}", "Requests refused at once because the service was at capacity.");
+        _rejected = meter.CreateCounter<long>("fidamia.scheduler.rejected", "{request}", "Requests refused at once because the service was at capacity, by reason (photos, bytes).");
+        meter.CreateObservableGauge("fidamia.scheduler.photo_bytes", () => _photoBytes(), "By", "Bytes of photos held, from the moment their request started arriving.");
         _batchSize = meter.CreateHistogram<int>(
             "fidamia.scheduler.batch.size",
             "{request}",
@@ -114,7 +116,11 @@ public sealed class FidamiaMetrics
     /// <param name="reason">cancelled (the caller's call was cancelled or its deadline passed).</param>
     public void RequestDropped(string reason) => _dropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
-    public void RequestRejected() => _rejected.Add(1);
+    /// <summary>A request refused at once: <c>photos</c> (admission by count) or <c>bytes</c> (the photo bytes budget).</summary>
+    public void RequestRejected(string reason = "photos") => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>Reports the photo bytes held at once (<see cref="Scheduling.PhotoBytesBudget"/>).</summary>
+    public void ObservePhotoBytes(Func<long> inFlight) => _photoBytes = inFlight;
 
     public void BatchRan(int size) => _batchSize.Record(size);
 }

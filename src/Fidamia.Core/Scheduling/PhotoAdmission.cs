@@ -45,7 +45,7 @@ public sealed class PhotoAdmission
     }
 
     /// <summary>About the time the current backlog takes to drain, from the recent mean time per photo.</summary>
-    internal TimeSpan RetryAfter()
+    public TimeSpan RetryAfter()
     {
         var mean = Volatile.Read(ref _meanTicks);
         var drain = mean > 0 ? Stopwatch.GetElapsedTime(0, mean) * InFlight / _parallelism : TimeSpan.FromSeconds(1);

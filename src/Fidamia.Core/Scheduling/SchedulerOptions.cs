@@ -38,5 +38,14 @@ public sealed class SchedulerOptions
     [Range(0, 10_000_000)]
     public int MaxQueueDelayMicroseconds { get; set; }
 
+    /// <summary>
+    /// Bytes of photos held at once, counted from the moment their request starts arriving (the gRPC message's declared
+    /// length); a request that would pass it is refused at once with RESOURCE_EXHAUSTED and a retry hint. Sized for a
+    /// 1 GB container: each photo is held about twice while it is parsed (the message, then its bytes), beside the model
+    /// and the runtime (README, "Memory under load").
+    /// </summary>
+    [Range(1L << 20, 1L << 40)]
+    public long MaxPhotoBytesInFlight { get; set; } = 256L << 20;
+
     public int ResolvedConcurrentDecodes => MaxConcurrentDecodes > 0 ? MaxConcurrentDecodes : Environment.ProcessorCount;
 }
