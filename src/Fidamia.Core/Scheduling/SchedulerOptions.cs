@@ -42,7 +42,7 @@ public sealed class SchedulerOptions
     /// Bytes of photos held at once, counted from the moment their request starts arriving (the gRPC message's declared
     /// length); a request that would pass it is refused at once with RESOURCE_EXHAUSTED and a retry hint. Sized for a
     /// 1 GB container: each photo is held about twice while it is parsed (the message, then its bytes), beside the model
-    /// and the runtime (README, "Memory under load").
+    /// and the runtime (README, "The scheduler").
     /// </summary>
     [Range(1L << 20, 1L << 40)]
     public long MaxPhotoBytesInFlight { get; set; } = 256L << 20;
