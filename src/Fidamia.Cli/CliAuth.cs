@@ -15,7 +15,7 @@ internal static class CliAuth
 {
     public const string DefaultKeyPath = "data/" + DevelopmentKey.FileName;
 
-    /// <summary>Development tokens the tool mints for itself live this long: one command's run.</summary>
+    /// <summary>Development tokens the tool mints for itself live this long: the longest command (a bench, a rescore) included.</summary>
     private static readonly TimeSpan OwnTokenLifetime = TimeSpan.FromHours(12);
 
     public static readonly Option<string?> Token = new("--token")
