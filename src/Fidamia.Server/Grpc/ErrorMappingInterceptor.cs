@@ -14,58 +14,39 @@ namespace Fidamia.Server.Grpc;
 /// </summary>
 public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger, Core.Diagnostics.FidamiaMetrics metrics) : Interceptor
 {
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        try
-        {
-            var response = await continuation(request, context);
-            metrics.RpcAnswered(context.Method, "OK");
-            return response;
-        }
-        catch (Exception ex) when (Answered(ToRpcException(ex, context) ?? ex as RpcException, context) is { } rpc)
-        {
-            throw rpc;
-        }
-    }
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation) =>
+        MappedAsync(() => continuation(request, context), context);
 
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        try
+    public override Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation) =>
+        MappedAsync(async () =>
         {
             await continuation(request, responseStream, context);
-            metrics.RpcAnswered(context.Method, "OK");
-        }
-        catch (Exception ex) when (Answered(ToRpcException(ex, context) ?? ex as RpcException, context) is { } rpc)
-        {
-            throw rpc;
-        }
-    }
+            return true;
+        }, context);
 
-    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        try
-        {
-            var response = await continuation(requestStream, context);
-            metrics.RpcAnswered(context.Method, "OK");
-            return response;
-        }
-        catch (Exception ex) when (Answered(ToRpcException(ex, context) ?? ex as RpcException, context) is { } rpc)
-        {
-            throw rpc;
-        }
-    }
+    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation) =>
+        MappedAsync(() => continuation(requestStream, context), context);
 
-    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        try
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation) =>
+        MappedAsync(async () =>
         {
             await continuation(requestStream, responseStream, context);
+            return true;
+        }, context);
+
+    /// <summary>Runs the call; counts it as OK, or maps its exception to a status, counts that and throws it.</summary>
+    private async Task<T> MappedAsync<T>(Func<Task<T>> call, ServerCallContext context)
+    {
+        try
+        {
+            var result = await call();
             metrics.RpcAnswered(context.Method, "OK");
+            return result;
         }
         catch (Exception ex) when (Answered(ToRpcException(ex, context) ?? ex as RpcException, context) is { } rpc)
         {
