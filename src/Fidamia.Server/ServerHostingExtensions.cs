@@ -24,6 +24,9 @@ public static class ServerHostingExtensions
     public static IHostApplicationBuilder AddFidamiaServer(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
+        // Registered after Kestrel's own factory, so Kestrel and its socket transport resolve this one.
+        services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
+
         services.AddSingleton<ErrorMappingInterceptor>();
         services.AddSingleton<DrainingInterceptor>();
         services.AddSingleton<AccessInterceptor>();
