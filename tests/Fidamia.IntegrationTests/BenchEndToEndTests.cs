@@ -35,6 +35,45 @@ public class BenchEndToEndTests(ServerFixture fixture)
             // --server-pid: the server's own memory and CPU, read from /proc.
             Assert.True(level.GetProperty("peak_rss_mb").GetDouble() > 0, level.ToString());
             Assert.True(level.GetProperty("cpu_s_per_request").GetDouble() > 0, level.ToString());
+            Assert.True(level.GetProperty("client_cpu_s_per_request").GetDouble() > 0, level.ToString());
+        }
+
+        // The floor: measured on the server's live version before and after the levels, each level's CPU set against it.
+        AssertFloor(root, levels);
+    }
+
+    [SharedDataFact]
+    public async Task BenchLoad_FloorZero_MeasuresNoFloor()
+    {
+        var (exitCode, stdout, stderr) = await CliProcess.RunAsync(
+            "bench", "load", "--server", fixture.Server.Address.ToString(), "--photos", SharedData.PhotosDirectory,
+            "--concurrency", "1", "--duration", "1s", "--warmup", "0s", "--json", "--floor", "0");
+
+        Assert.True(exitCode == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("floor").ValueKind);
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("levels")[0].GetProperty("cpu_vs_floor").ValueKind);
+    }
+
+    [SharedDataFact]
+    public async Task BenchLoad_FloorOfAVersionThisRepositoryLacks_WarnsAndMeasuresTheRest()
+    {
+        var empty = Directory.CreateTempSubdirectory("fidamia-bench-models-");
+        try
+        {
+            var (exitCode, stdout, stderr) = await CliProcess.RunAsync(
+                "bench", "load", "--server", fixture.Server.Address.ToString(), "--photos", SharedData.PhotosDirectory,
+                "--concurrency", "1", "--duration", "1s", "--warmup", "0s", "--json", "--models", empty.FullName);
+
+            Assert.True(exitCode == 0, stderr);
+            Assert.Contains("warning: no floor measured", stderr, StringComparison.Ordinal);
+            using var json = JsonDocument.Parse(stdout);
+            Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("floor").ValueKind);
+            AssertMeasured(json.RootElement.GetProperty("levels")[0]);
+        }
+        finally
+        {
+            empty.Delete(recursive: true);
         }
     }
 
@@ -83,6 +122,7 @@ public class BenchEndToEndTests(ServerFixture fixture)
         Assert.True(cpu > 0, level.ToString());
         Assert.Equal(Environment.ProcessorCount / cpu, level.GetProperty("saturation_rps").GetDouble(), 6);
         Assert.True(level.GetProperty("hwm_mb").GetDouble() > 0, level.ToString());
+        AssertFloor(root, [level]);
     }
 
     [SharedDataFact]
@@ -136,6 +176,23 @@ public class BenchEndToEndTests(ServerFixture fixture)
         var p99 = level.GetProperty("p99_ms").GetDouble();
         var max = level.GetProperty("max_ms").GetDouble();
         Assert.True(p50 > 0 && p50 <= p95 && p95 <= p99 && p99 <= max, level.ToString());
+    }
+
+    private static void AssertFloor(JsonElement root, List<JsonElement> levels)
+    {
+        var floor = root.GetProperty("floor");
+        var perPhoto = floor.GetProperty("cpu_ms_per_photo").GetDouble();
+        var decode = floor.GetProperty("decode_ms_per_photo").GetDouble();
+        var inference = floor.GetProperty("inference_ms_per_photo").GetDouble();
+        Assert.StartsWith("resnet18/", floor.GetProperty("model").GetString(), StringComparison.Ordinal);
+        Assert.True(decode > 0 && inference > 0, floor.ToString());
+        Assert.Equal(perPhoto, (floor.GetProperty("before_ms").GetDouble() + floor.GetProperty("after_ms").GetDouble()) / 2, 6);
+        // Every photo at least once before and once after the levels.
+        Assert.True(floor.GetProperty("runs").GetInt32() >= 2 * (PhotoCount() - floor.GetProperty("skipped_photos").GetInt32()), floor.ToString());
+        foreach (var level in levels)
+        {
+            Assert.Equal(level.GetProperty("cpu_s_per_request").GetDouble() * 1000 / perPhoto, level.GetProperty("cpu_vs_floor").GetDouble(), 6);
+        }
     }
 
     private static int PhotoCount() => Directory.EnumerateFiles(SharedData.PhotosDirectory)

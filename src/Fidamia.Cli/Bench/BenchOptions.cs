@@ -5,7 +5,11 @@ namespace Fidamia.Cli.Bench;
 
 /// <summary>Everything a bench run needs once its options are read and checked.</summary>
 internal sealed record BenchSettings(
-    IReadOnlyList<BenchPhoto> Photos, BenchPlan Plan, double Lat, double Lon, ReportChannel Channel, bool Json);
+    IReadOnlyList<BenchPhoto> Photos, BenchPlan Plan, double Lat, double Lon, ReportChannel Channel, bool Json)
+{
+    /// <summary>How long the decode + inference floor is measured, before the levels and again after them; zero for not at all.</summary>
+    public TimeSpan Floor { get; init; }
+}
 
 /// <summary>A photo read once into memory, sent again and again.</summary>
 internal sealed record BenchPhoto(string Name, byte[] Bytes);
@@ -17,6 +21,8 @@ internal sealed record BenchPhoto(string Name, byte[] Bytes);
 internal sealed class BenchOptions
 {
     public const int DefaultMaxRequests = 100_000;
+
+    private static readonly TimeSpan MaxFloor = TimeSpan.FromMinutes(1);
 
     private static readonly string[] PhotoExtensions = [".jpg", ".jpeg", ".png", ".webp"];
 
@@ -43,7 +49,13 @@ internal sealed class BenchOptions
 
     public Option<bool> Json { get; } = new("--json") { Description = "Print the results as one JSON document" };
 
-    public IEnumerable<Option> All => [Photos, Concurrency, Duration, Warmup, MaxRequests, Lat, Lon, Channel, Json];
+    public Option<string> Floor { get; } = new("--floor")
+    {
+        Description = "How long to measure the floor (Skia's scaled decode + one model run at 1 thread, per photo) before the levels and again after; 0 for none",
+        DefaultValueFactory = _ => "3s",
+    };
+
+    public IEnumerable<Option> All => [Photos, Concurrency, Duration, Warmup, MaxRequests, Lat, Lon, Channel, Json, Floor];
 
     public bool TryRead(ParseResult result, TextWriter error, out BenchSettings settings)
     {
@@ -79,6 +91,11 @@ internal sealed class BenchOptions
             problems.Add($"--lon must be a longitude in degrees, not '{result.GetValue(Lon)}'");
         }
 
+        if (!BenchArguments.TryParseDuration(result.GetValue(Floor), out var floor) || floor > MaxFloor)
+        {
+            problems.Add($"--floor must be a duration up to 1m (3s, 500ms, 0 for none), not '{result.GetValue(Floor)}'");
+        }
+
         IReadOnlyList<BenchPhoto> photos = [];
         if (problems.Count == 0 && !TryLoadPhotos(result.GetValue(Photos), out photos, out var photoProblem))
         {
@@ -96,7 +113,10 @@ internal sealed class BenchOptions
         }
 
         settings = new BenchSettings(
-            photos, new BenchPlan(levels, duration, warmup, maxRequests), lat, lon, ParseChannel(result.GetValue(Channel)!), result.GetValue(Json));
+            photos, new BenchPlan(levels, duration, warmup, maxRequests), lat, lon, ParseChannel(result.GetValue(Channel)!), result.GetValue(Json))
+        {
+            Floor = floor,
+        };
         return true;
     }
 

@@ -48,6 +48,15 @@ internal sealed record LevelResult
     [JsonPropertyName("saturation_rps")]
     public double? SaturationRps { get; init; }
 
+    /// <summary>CPU per request against the floor measured in the same run (<see cref="FloorResult"/>).</summary>
+    [JsonPropertyName("cpu_vs_floor")]
+    public double? CpuVsFloor { get; init; }
+
+    /// <summary><c>bench load</c>: CPU seconds the load tool itself spent per successful request, apart from the server's.</summary>
+    [JsonPropertyName("client_cpu_s_per_request")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ClientCpuSPerRequest { get; init; }
+
     [JsonPropertyName("peak_rss_mb")]
     public double? PeakRssMb { get; init; }
 
@@ -134,6 +143,10 @@ internal sealed record BenchReport
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public StoreComparison? StoreComparison { get; init; }
 
+    /// <summary>The decode + inference floor measured before and after the levels; null with <c>--floor 0</c>.</summary>
+    [JsonPropertyName("floor")]
+    public FloorResult? Floor { get; init; }
+
     [JsonIgnore]
     public long TotalOk => Levels.Sum(l => l.Ok);
 
@@ -157,18 +170,37 @@ internal sealed record BenchReport
         Levels = levels,
     };
 
+    /// <summary>The report with its floor, and each level's CPU per request against it.</summary>
+    public BenchReport WithFloor(FloorResult? floor) => floor is null ? this : this with
+    {
+        Floor = floor,
+        Levels = [.. Levels.Select(l => l with { CpuVsFloor = l.CpuSPerRequest * 1000 / floor.CpuMsPerPhoto })],
+    };
+
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     public string ToTable()
     {
         var withCpu = Levels.Any(l => l.CpuSPerRequest is not null);
         var withMemory = Levels.Any(l => l.PeakRssMb is not null);
+        var withFloor = Levels.Any(l => l.CpuVsFloor is not null);
+        var withClient = Levels.Any(l => l.ClientCpuSPerRequest is not null);
         var text = new StringBuilder();
         text.AppendLine(Invariant($"bench {Mode}: {(Server is null ? "in-process pipeline" : Server)}, {Photos} photos, {DurationS:0.###} s per level after {WarmupS:0.###} s warm-up, {ProcessorCount} cores"));
         text.Append(Invariant($"{"concurrency",11} {"ok",8} {"rps",8} {"p50 ms",8} {"p95 ms",8} {"p99 ms",8} {"max ms",8}"));
         if (withCpu)
         {
             text.Append(Invariant($" {"cpu ms/req",10} {"sat rps",8}"));
+        }
+
+        if (withFloor)
+        {
+            text.Append(Invariant($" {"x floor",8}"));
+        }
+
+        if (withClient)
+        {
+            text.Append(Invariant($" {"tool ms/req",11}"));
         }
 
         if (withMemory)
@@ -183,6 +215,16 @@ internal sealed record BenchReport
             if (withCpu)
             {
                 text.Append(Invariant($" {Ms(level.CpuSPerRequest * 1000),10} {Number(level.SaturationRps),8}"));
+            }
+
+            if (withFloor)
+            {
+                text.Append(Invariant($" {Ratio(level.CpuVsFloor),8}"));
+            }
+
+            if (withClient)
+            {
+                text.Append(Invariant($" {Ms(level.ClientCpuSPerRequest * 1000),11}"));
             }
 
             if (withMemory)
@@ -206,6 +248,12 @@ internal sealed record BenchReport
             text.AppendLine(Invariant($"peak resident memory (VmHWM) at the end: {hwm:0.0} MB"));
         }
 
+        if (Floor is { } floor)
+        {
+            text.AppendLine(Invariant(
+                $"floor ({floor.Model}, {floor.Precision}; Skia's scaled decode + one run at 1 thread, on one thread): {floor.CpuMsPerPhoto:0.0} ms CPU per photo (decode {floor.DecodeMsPerPhoto:0.0} + inference {floor.InferenceMsPerPhoto:0.0}; before the levels {floor.BeforeMs:0.0}, after {Ms(floor.AfterMs)}; {floor.Runs} runs)"));
+        }
+
         if (StoreComparison is { } comparison)
         {
             text.AppendLine(comparison.ToTable());
@@ -215,6 +263,8 @@ internal sealed record BenchReport
     }
 
     private static string Ms(double? value) => value is { } v ? v.ToString("0.0", CultureInfo.InvariantCulture) : "-";
+
+    private static string Ratio(double? value) => value is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-";
 
     private static string Number(double? value) => value is { } v ? v.ToString("0.0", CultureInfo.InvariantCulture) : "-";
 

@@ -24,6 +24,9 @@ internal sealed class BenchRunner(BenchPlan plan, Func<long, CancellationToken, 
     /// </summary>
     public Func<int, CancellationToken, Task<MidLevelEvent>>? MidLevel { get; init; }
 
+    /// <summary>The bench's own process, when the probe watches another (<c>bench load</c>): its CPU is reported apart.</summary>
+    public ProcessProbe? ClientProbe { get; init; }
+
     private long _sequence;
 
     /// <summary>Every level in turn; after Ctrl+C, the levels measured so far, the last one marked interrupted.</summary>
@@ -47,10 +50,17 @@ internal sealed class BenchRunner(BenchPlan plan, Func<long, CancellationToken, 
             }
 
             probe?.Begin();
+            ClientProbe?.Begin();
             Task<MidLevelEvent>? midLevel = null;
             var phase = await RunPhaseAsync(concurrency, plan.Duration, "measure", cancellationToken, () => midLevel = MidLevel?.Invoke(concurrency, cancellationToken));
             var reading = probe?.End();
+            var client = ClientProbe?.End();
             var result = Summarise(concurrency, phase, reading, cancellationToken.IsCancellationRequested);
+            if (client?.CpuSeconds is { } clientCpu && result.Ok > 0)
+            {
+                result = result with { ClientCpuSPerRequest = clientCpu / result.Ok };
+            }
+
             if (midLevel is not null)
             {
                 result = result with { Swap = SummariseSwap(phase, await midLevel) };

@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Fidamia.Inference;
 
 namespace Fidamia.Cli.Bench;
 
@@ -28,8 +29,12 @@ internal static class LoadBench
             Description = "NAME/VERSION of a model version: loaded before the first level, then made live halfway through each level, in turn with the version live at the start; the calls around each swap are reported",
         };
 
+        var models = new Option<string?>("--models")
+        {
+            Description = "The model repository the floor loads the server's live version from (by default the one shipped with this tool)",
+        };
         var command = new Command("load", "Send photos to the service from N concurrent callers and report throughput, latency and errors per level");
-        foreach (var option in options.All.Prepend(server).Append(timeout).Append(serverPid).Append(wait).Append(swap))
+        foreach (var option in options.All.Prepend(server).Append(timeout).Append(serverPid).Append(wait).Append(swap).Append(models))
         {
             command.Options.Add(option);
         }
@@ -86,14 +91,16 @@ internal static class LoadBench
                 await error.WriteLineAsync($"warning: no /proc/{pid}/status here; the server's memory and CPU are not reported");
             }
 
-            return await RunAsync(address, CliAuth.TokenFor(result), deadline, readiness, settings, probe, swapTo, cancellationToken);
+            // Typed by a person: relative to where they stand.
+            var repository = result.GetValue(models) is { Length: > 0 } path ? Path.GetFullPath(path) : new InferenceOptions().ResolvedPath;
+            return await RunAsync(address, CliAuth.TokenFor(result), deadline, readiness, settings, probe, swapTo, repository, cancellationToken);
         });
         return command;
     }
 
     private static async Task<int> RunAsync(
         Uri server, string? token, TimeSpan deadline, TimeSpan readiness, BenchSettings settings, ProcessProbe? probe, (string Name, string Version)? swapTo,
-        CancellationToken cancellationToken)
+        string modelRepository, CancellationToken cancellationToken)
     {
         using var channel = CliAuth.Open(server, token, new GrpcChannelOptions
         {
@@ -174,9 +181,46 @@ internal static class LoadBench
             };
         }
 
-        var levels = await new BenchRunner(settings.Plan, CallAsync, probe, BenchOptions.Progress) { MidLevel = midLevel }.RunAsync(cancellationToken);
-        var report = BenchReport.Of("load", server.ToString(), settings, levels, cancellationToken.IsCancellationRequested);
+        using var floor = settings.Floor > TimeSpan.Zero ? await OpenFloorAsync(channel, modelRepository, settings, cancellationToken) : null;
+        floor?.Measure(settings.Floor, cancellationToken);
+        using var self = ProcessProbe.TryOpen(Environment.ProcessId);
+        var levels = await new BenchRunner(settings.Plan, CallAsync, probe, BenchOptions.Progress) { MidLevel = midLevel, ClientProbe = self }.RunAsync(cancellationToken);
+        if (!cancellationToken.IsCancellationRequested)
+        {
+            floor?.Measure(settings.Floor, cancellationToken);
+        }
+
+        var report = BenchReport.Of("load", server.ToString(), settings, levels, cancellationToken.IsCancellationRequested).WithFloor(floor?.Result());
         return BenchOptions.Finish(report, settings.Json, cancellationToken);
+    }
+
+    /// <summary>
+    /// The floor on the version the server serves, loaded from the local repository; null, with a warning, when the
+    /// server does not say which (no <c>models</c> role) or the repository here does not have it.
+    /// </summary>
+    private static async Task<FloorMeasurement?> OpenFloorAsync(GrpcChannel channel, string repository, BenchSettings settings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var live = (await new ModelService.ModelServiceClient(channel).StatusAsync(new ModelStatusRequest(), cancellationToken: cancellationToken)).Live;
+            var directory = new ModelRepository(repository).Resolve(live.Name, live.Version);
+            return FloorMeasurement.Open(directory, settings.Photos)
+                ?? Warn("none of the photos decodes with Skia alone");
+        }
+        catch (RpcException ex)
+        {
+            return Warn($"the server does not say which model it serves ({TriageCommand.CanonicalName(ex.StatusCode)}: {ex.Status.Detail})");
+        }
+        catch (ModelLoadException ex)
+        {
+            return Warn(ex.Message);
+        }
+
+        static FloorMeasurement? Warn(string why)
+        {
+            Console.Error.WriteLine("warning: no floor measured: " + why);
+            return null;
+        }
     }
 
     private static async Task<bool> WaitUntilServingAsync(GrpcChannel channel, TimeSpan readiness, CancellationToken cancellationToken)

@@ -142,6 +142,10 @@ internal static class PipelineBench
                 }
             }
 
+            using var floor = bench.Floor > TimeSpan.Zero
+                ? FloorMeasurement.Open(host.Services.GetRequiredService<OnnxImageModel>().Directory, bench.Photos)
+                : null;
+            floor?.Measure(bench.Floor, cancellationToken);
             using var probe = ProcessProbe.TryOpen(Environment.ProcessId);
             Task<IReadOnlyList<LevelResult>> Measure(TriagePipeline pipeline) =>
                 new BenchRunner(bench.Plan, (sequence, token) => CallAsync(pipeline, sequence, token), probe, BenchOptions.Progress).RunAsync(cancellationToken);
@@ -165,8 +169,13 @@ internal static class PipelineBench
                 }
             }
 
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                floor?.Measure(bench.Floor, cancellationToken);
+            }
+
             await host.StopAsync(CancellationToken.None);
-            var report = BenchReport.Of("pipeline", null, bench, levels, cancellationToken.IsCancellationRequested) with
+            var report = BenchReport.Of("pipeline", null, bench, levels, cancellationToken.IsCancellationRequested).WithFloor(floor?.Result()) with
             {
                 StoreComparison = unstored is null ? null : StoreComparison.Of(
                     host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value.Provider.ToString().ToLowerInvariant(),
