@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.IO.Hashing;
 using System.Security.Cryptography;
 using System.Text;
 using Fidamia.Core.Context;
@@ -99,7 +100,7 @@ public sealed class TriagePipeline
                 // A report stored before (by this instance before a restart, or by another on the same database).
                 if (await _store.FindAsync(report.ReportId, cancellationToken) is { } stored)
                 {
-                    return await ReplayAsync(report.ReportId, stored, fingerprint, cancellationToken);
+                    return await ReplayAsync(report, stored, fingerprint, cancellationToken);
                 }
 
                 // Concurrent calls with one id in this process do the work once.
@@ -266,7 +267,7 @@ public sealed class TriagePipeline
         // Another instance stored the same id first: its decision is the answer (or the conflict).
         if (existing is not null)
         {
-            return await ReplayAsync(report.ReportId, existing, fingerprint, cancellationToken);
+            return await ReplayAsync(report, existing, fingerprint, cancellationToken);
         }
 
         // A duplicate's photo and declaration are its original's problem again: only a report of its own teaches.
@@ -282,15 +283,15 @@ public sealed class TriagePipeline
         return duplicate is null ? decision : await CurrentAsync(new StoredReport(record, decided), cancellationToken);
     }
 
-    private async Task<TriageDecision> ReplayAsync(string reportId, StoredReport stored, byte[] fingerprint, CancellationToken cancellationToken)
+    private async Task<TriageDecision> ReplayAsync(TriageReport report, StoredReport stored, byte[] fingerprint, CancellationToken cancellationToken)
     {
-        if (!CryptographicOperations.FixedTimeEquals(stored.Report.Fingerprint, fingerprint))
+        if (!SameReport(stored.Report.Fingerprint, fingerprint, report))
         {
-            throw Conflict(reportId);
+            throw Conflict(report.ReportId);
         }
 
         _metrics.Replayed();
-        Log.Replayed(_logger, reportId);
+        Log.Replayed(_logger, report.ReportId);
         return await CurrentAsync(stored, cancellationToken);
     }
 
@@ -359,16 +360,42 @@ public sealed class TriagePipeline
         }
     }
 
-    /// <summary>A digest of everything the caller sent, to tell a retry from a different report under the same id.</summary>
-    private static byte[] Fingerprint(TriageReport report)
+    /// <summary>
+    /// A digest of everything the caller sent, to tell a retry from a different report under the same id: XXH3-128
+    /// (16 bytes). A non-cryptographic hash is enough here: a collision crafted by a caller only gets a different
+    /// report under a used id answered as a retry, with a decision GetReport gives any triage caller anyway; the
+    /// photo's own SHA-256 (its name in the archive) is computed apart, and a second SHA-256 pass over every photo
+    /// here was the largest cost after decode and inference (the README's request path table).
+    /// </summary>
+    internal static byte[] Fingerprint(TriageReport report)
+    {
+        var hash = new XxHash128();
+        hash.Append(report.Photo.Span);
+        hash.Append(FingerprintFields(report));
+        return hash.GetCurrentHash();
+    }
+
+    /// <summary>The fingerprint reports were stored with before <see cref="Fingerprint"/>: SHA-256 of the same bytes (32 bytes).</summary>
+    internal static byte[] LegacyFingerprint(TriageReport report)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(report.Photo.Span);
-        var location = report.Location!.Value;
-        hash.AppendData(Encoding.UTF8.GetBytes(string.Create(
-            CultureInfo.InvariantCulture,
-            $"\n{location.Lat:R}\n{location.Lon:R}\n{location.AccuracyM:R}\n{report.DeclaredCategory}\n{report.Channel}\n{report.ReportedAt?.UtcTicks}\n{report.Description}")));
+        hash.AppendData(FingerprintFields(report));
         return hash.GetHashAndReset();
+    }
+
+    /// <summary>Whether a stored fingerprint is this report's, whichever of the two digests it was stored with.</summary>
+    internal static bool SameReport(byte[] stored, byte[] fingerprint, TriageReport report) =>
+        stored.Length == fingerprint.Length
+            ? CryptographicOperations.FixedTimeEquals(stored, fingerprint)
+            : stored.Length == SHA256.HashSizeInBytes && CryptographicOperations.FixedTimeEquals(stored, LegacyFingerprint(report));
+
+    private static byte[] FingerprintFields(TriageReport report)
+    {
+        var location = report.Location!.Value;
+        return Encoding.UTF8.GetBytes(string.Create(
+            CultureInfo.InvariantCulture,
+            $"\n{location.Lat:R}\n{location.Lon:R}\n{location.AccuracyM:R}\n{report.DeclaredCategory}\n{report.Channel}\n{report.ReportedAt?.UtcTicks}\n{report.Description}"));
     }
 
     // Ids of refused reports may be anything; keep logs to a short printable form.

@@ -259,6 +259,47 @@ public sealed class TriagePipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task TriageAsync_ReportStoredWithTheEarlierSha256Fingerprint_IsStillARetryAndOtherContentAConflict()
+    {
+        var first = await Pipeline().TriageAsync(Report(), CancellationToken.None);
+        // As a version that fingerprinted reports with SHA-256 stored it.
+        _store.Replace("r1", s => s with { Report = s.Report with { Fingerprint = TriagePipeline.LegacyFingerprint(Report()) } });
+
+        var again = await Pipeline().TriageAsync(Report(), CancellationToken.None);
+        var other = await Assert.ThrowsAsync<ReportConflictException>(() => Pipeline().TriageAsync(Report(declared: null), CancellationToken.None));
+
+        Assert.Equivalent(first, again, strict: true);
+        Assert.Equal(1, _model.Runs);
+        Assert.Contains("'r1'", other.Message, StringComparison.Ordinal);
+        Assert.Equal(32, Assert.Single(_store.Reports).Report.Fingerprint.Length);
+    }
+
+    [Fact]
+    public void Fingerprint_CoversThePhotoAndEveryField()
+    {
+        var report = Report();
+        var photo = report.Photo.ToArray();
+        photo[^3] ^= 1;
+        TriageReport[] others =
+        [
+            report with { Photo = photo },
+            report with { Location = new GeoPoint(43.2966, 5.3698, 10) },
+            report with { Location = new GeoPoint(report.Location!.Value.Lat, report.Location.Value.Lon, 11) },
+            report with { DeclaredCategory = "tag" },
+            report with { Channel = ReportChannel.Phone },
+            report with { ReportedAt = report.ReportedAt?.AddSeconds(1) ?? DateTimeOffset.UnixEpoch },
+            report with { Description = "x" },
+        ];
+
+        var fingerprint = TriagePipeline.Fingerprint(report);
+        Assert.Equal(16, fingerprint.Length);
+        Assert.Equal(fingerprint, TriagePipeline.Fingerprint(report with { ReportId = "another-id" }));
+        Assert.All(others, o => Assert.NotEqual(fingerprint, TriagePipeline.Fingerprint(o)));
+        Assert.True(TriagePipeline.SameReport(TriagePipeline.LegacyFingerprint(report), fingerprint, report));
+        Assert.All(others, o => Assert.False(TriagePipeline.SameReport(TriagePipeline.LegacyFingerprint(o), fingerprint, report)));
+    }
+
+    [Fact]
     public async Task TriageAsync_Decision_IsStoredWithItsQueueAndRuleBeforeTheAnswer()
     {
         var decision = await Pipeline().TriageAsync(Report(), CancellationToken.None);
@@ -476,6 +517,9 @@ internal sealed class InMemoryReportStore : IReportStore
     public int Finds => Volatile.Read(ref _finds);
 
     public IReadOnlyCollection<StoredReport> Reports => _reports.Values.ToList();
+
+    /// <summary>Rewrites a stored report, as an earlier version of the service might have stored it.</summary>
+    public void Replace(string reportId, Func<StoredReport, StoredReport> change) => _reports[reportId] = change(_reports[reportId]);
 
     public Task<StoredReport?> FindAsync(string reportId, CancellationToken cancellationToken)
     {
