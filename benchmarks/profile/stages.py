@@ -14,7 +14,8 @@ import sys
 RULES = [
     ("leaf", r"libSkiaSharp", "decode: libjpeg-turbo (Skia)", True),
     ("leaf", r"libonnxruntime", "inference: ONNX Runtime", True),
-    ("leaf", r"libcrypto", "SHA-256 (OpenSSL): fingerprint + archive", False),
+    ("leaf", r"libcrypto", "SHA-256 (OpenSSL): the archive's content address", False),
+    ("any", r"System\.IO\.Hashing", "fingerprint (XXH3-128)", False),
     ("any", r"PhotoMetadataStripper", "archive: metadata strip (copy + segment walk)", False),
     ("any", r"FilePhotoArchive", "archive: file write", False),
     ("any", r"SkiaDecodedPhoto|TensorPlanes", "resize + tensor write", False),
