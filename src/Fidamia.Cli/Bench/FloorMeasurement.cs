@@ -70,16 +70,28 @@ internal sealed partial class FloorMeasurement : IDisposable
         var decodable = new List<byte[]>();
         var spec = model.Descriptor.Input;
         var tensor = new float[spec.Length];
-        foreach (var photo in photos)
+        var output = new float[model.Descriptor.OutputLength];
+        try
         {
-            try
+            foreach (var photo in photos)
             {
-                DecodeFloor.ToTensor(photo.Bytes, spec, tensor);
+                try
+                {
+                    DecodeFloor.ToTensor(photo.Bytes, spec, tensor);
+                }
+                catch (InvalidDataException)
+                {
+                    continue;
+                }
+
+                model.Run(tensor, 1, output, CancellationToken.None);
                 decodable.Add(photo.Bytes);
             }
-            catch (InvalidDataException)
-            {
-            }
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
         }
 
         if (decodable.Count == 0)
@@ -88,13 +100,35 @@ internal sealed partial class FloorMeasurement : IDisposable
             return null;
         }
 
-        var floor = new FloorMeasurement(model, decodable, photos.Count - decodable.Count);
-        floor.Measure(TimeSpan.Zero, keep: false, CancellationToken.None);
-        return floor;
+        return new FloorMeasurement(model, decodable, photos.Count - decodable.Count);
     }
 
     /// <summary>Runs the photos in turn for at least <paramref name="duration"/> and at least once each.</summary>
-    public void Measure(TimeSpan duration, CancellationToken cancellationToken) => Measure(duration, keep: true, cancellationToken);
+    public void Measure(TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var spec = _model.Descriptor.Input;
+        var started = Stopwatch.GetTimestamp();
+        double decode = 0, inference = 0;
+        var runs = 0;
+        // Ctrl+C ends it early; what was measured until then still counts.
+        while (!cancellationToken.IsCancellationRequested && (runs < _photos.Count || Stopwatch.GetElapsedTime(started) < duration))
+        {
+            var photo = _photos[runs % _photos.Count];
+            var before = ThreadCpu.Seconds();
+            DecodeFloor.ToTensor(photo, spec, _tensor);
+            var decoded = ThreadCpu.Seconds();
+            _model.Run(_tensor, 1, _output, CancellationToken.None);
+            var ran = ThreadCpu.Seconds();
+            decode += decoded - before;
+            inference += ran - decoded;
+            runs++;
+        }
+
+        if (runs > 0)
+        {
+            _samples.Add(new Sample(runs, decode, inference));
+        }
+    }
 
     /// <summary>What was measured: the first call to <see cref="Measure(TimeSpan, CancellationToken)"/> is "before", the last "after".</summary>
     public FloorResult? Result()
@@ -122,32 +156,6 @@ internal sealed partial class FloorMeasurement : IDisposable
     }
 
     public void Dispose() => _model.Dispose();
-
-    private void Measure(TimeSpan duration, bool keep, CancellationToken cancellationToken)
-    {
-        var spec = _model.Descriptor.Input;
-        var started = Stopwatch.GetTimestamp();
-        double decode = 0, inference = 0;
-        var runs = 0;
-        // Ctrl+C ends it early; what was measured until then still counts.
-        while (!cancellationToken.IsCancellationRequested && (runs < _photos.Count || Stopwatch.GetElapsedTime(started) < duration))
-        {
-            var photo = _photos[runs % _photos.Count];
-            var before = ThreadCpu.Seconds();
-            DecodeFloor.ToTensor(photo, spec, _tensor);
-            var decoded = ThreadCpu.Seconds();
-            _model.Run(_tensor, 1, _output, CancellationToken.None);
-            var ran = ThreadCpu.Seconds();
-            decode += decoded - before;
-            inference += ran - decoded;
-            runs++;
-        }
-
-        if (keep && runs > 0)
-        {
-            _samples.Add(new Sample(runs, decode, inference));
-        }
-    }
 
     private sealed record Sample(int Runs, double DecodeSeconds, double InferenceSeconds)
     {
