@@ -16,6 +16,10 @@ public sealed record TriageReport
 {
     public required string ReportId { get; init; }
 
+    /// <summary>
+    /// The photo's bytes, lent for the call: the caller may reuse the memory once <c>TriageAsync</c> returns, so
+    /// anything that keeps the photo longer (the shadow's queue) keeps a copy.
+    /// </summary>
     public required ReadOnlyMemory<byte> Photo { get; init; }
 
     /// <summary>Null when the caller sent no location at all.</summary>

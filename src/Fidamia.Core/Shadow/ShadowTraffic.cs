@@ -97,7 +97,7 @@ public sealed class ShadowTraffic : IDisposable
 
     /// <summary>
     /// A live report and its label, offered once decided; sampled at the candidate's rate. Never waits.
-    /// The report's photo is kept by reference until the candidate has seen it.
+    /// A sampled report's photo is copied: the caller's memory is only lent for the call (<see cref="TriageReport.Photo"/>).
     /// </summary>
     /// <param name="liveLabel">The label the live model gave (null when nothing stood out).</param>
     public void Offer(TriageReport report, LocationContext context, GeoPoint location, string? liveLabel)
@@ -108,7 +108,9 @@ public sealed class ShadowTraffic : IDisposable
             return;
         }
 
-        if (_queue.Writer.TryWrite(new Sample(candidate, report, context, location, liveLabel)))
+        // A full queue is checked before the copy, not only by the write: a dropped sample costs no copy.
+        if (_queue.Reader.Count < _options.QueueCapacity
+            && _queue.Writer.TryWrite(new Sample(candidate, report with { Photo = report.Photo.ToArray() }, context, location, liveLabel)))
         {
             Interlocked.Increment(ref candidate.Sampled);
         }

@@ -10,13 +10,22 @@ using DomainStatus = Fidamia.Core.Pipeline.TriageStatus;
 namespace Fidamia.Server.Grpc;
 
 /// <summary>A thin adapter: maps the request to the domain, calls the pipeline, maps the decision back. Errors map in <see cref="ErrorMappingInterceptor"/>.</summary>
+[BindServiceMethod(typeof(TriageServiceBinding), nameof(TriageServiceBinding.BindService))]
 public sealed class TriageGrpcService(TriagePipeline pipeline) : TriageService.TriageServiceBase
 {
     [Requires(Roles.Triage)]
     public override async Task<TriageResponse> Triage(TriageRequest request, ServerCallContext context)
     {
-        var decision = await pipeline.TriageAsync(ToDomain(request), context.CancellationToken);
-        return ToProto(decision);
+        try
+        {
+            var decision = await pipeline.TriageAsync(ToDomain(request), context.CancellationToken);
+            return ToProto(decision);
+        }
+        finally
+        {
+            // The pipeline reads the photo only while it runs (what it keeps, it copies): its pooled array goes back.
+            request.ReturnPhoto();
+        }
     }
 
     [Requires(Roles.Triage, Roles.Review, Roles.AnyQueue)]

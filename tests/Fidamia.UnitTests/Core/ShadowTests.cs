@@ -128,6 +128,20 @@ public sealed class ShadowTests : IDisposable
     }
 
     [Fact]
+    public async Task Offer_KeepsACopyOfThePhoto_TheCallersMemoryIsOnlyLent()
+    {
+        _shadow.Start(Candidate("graffiti"), 1.0);
+        var photo = new byte[] { 0xFF, 0xD8, 0xFF, 0xE0 };
+
+        _shadow.Offer(Report("r1") with { Photo = photo }, Context, Marseille, "graffiti");
+        photo.AsSpan().Clear(); // the call ended: its pooled buffer goes to another request
+        _decoder.Gate.Set();
+        await WaitForAsync(() => _shadow.Status!.Counts.Compared == 1);
+
+        Assert.Equal(new byte[] { 0xFF, 0xD8, 0xFF, 0xE0 }, Assert.Single(_decoder.Seen));
+    }
+
+    [Fact]
     public void Offer_NoShadowOrAfterStop_DoesNothing()
     {
         _decoder.Gate.Set();
@@ -191,10 +205,14 @@ public sealed class ShadowTests : IDisposable
 
         public int Entered => Volatile.Read(ref _entered);
 
+        /// <summary>The photos' bytes as the decoder read them, once let through.</summary>
+        public System.Collections.Concurrent.ConcurrentQueue<byte[]> Seen { get; } = new();
+
         public DecodedPhoto Decode(ReadOnlyMemory<byte> photo, TensorSpec target, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _entered);
             Gate.Wait(TimeSpan.FromSeconds(30), cancellationToken);
+            Seen.Enqueue(photo.ToArray());
             return new Photo(new PhotoMetadata(4, 3, "jpeg", null, null));
         }
 

@@ -1,0 +1,210 @@
+using System.Buffers;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace Fidamia.Protos.V1
+{
+    public sealed partial class TriageRequest
+    {
+        /// <summary>The pooled array <see cref="Photo"/> wraps, when <see cref="Fidamia.Server.Grpc.TriageRequestReader"/> read it.</summary>
+        private byte[]? _rentedPhoto;
+
+        /// <summary>
+        /// Hands the photo's pooled array back once nothing reads <see cref="Photo"/> any more (the call has ended);
+        /// the request is left with no photo. Nothing happens for a request parsed the usual way.
+        /// </summary>
+        internal void ReturnPhoto()
+        {
+            if (_rentedPhoto is { } rented)
+            {
+                _rentedPhoto = null;
+                Photo = ByteString.Empty;
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+
+        internal void WrapRentedPhoto(byte[] rented, int length)
+        {
+            Photo = UnsafeByteOperations.UnsafeWrap(rented.AsMemory(0, length));
+            _rentedPhoto = rented;
+        }
+    }
+}
+
+namespace Fidamia.Server.Grpc
+{
+    /// <summary>
+    /// Reads a <see cref="Protos.V1.TriageRequest"/> with its photo in a pooled array. Protobuf copies a bytes field into
+    /// an array of its own: for a phone photo, a new large object per request that the runtime zeroes, faults in and
+    /// collects. Here the top-level fields are walked once: the photo's bytes are copied from the transport's buffers
+    /// into a pooled array, and the other fields are parsed by protobuf as usual. What is accepted and refused is
+    /// protobuf's: anything this walk does not expect (groups, a malformed tag or length) is parsed the usual way,
+    /// so protobuf's own error reports it.
+    /// </summary>
+    internal static class TriageRequestReader
+    {
+        /// <summary>Below this a message's copy costs less than the pool's bookkeeping.</summary>
+        internal const int PooledFrom = 64 * 1024;
+
+        private const int LengthDelimited = 2;
+        private const uint PhotoTag = (Protos.V1.TriageRequest.PhotoFieldNumber << 3) | LengthDelimited;
+
+        // More photo fields than this (protobuf keeps the last) is no real client: parsed the usual way.
+        private const int MaxPhotoFields = 4;
+
+        /// <summary>The generated request marshaller with this reader as its deserializer.</summary>
+        public static Marshaller<Protos.V1.TriageRequest> Marshaller(Marshaller<Protos.V1.TriageRequest> generated) =>
+            Marshallers.Create(generated.ContextualSerializer, context => Read(context.PayloadAsReadOnlySequence()));
+
+        public static Protos.V1.TriageRequest Read(ReadOnlySequence<byte> payload)
+        {
+            Span<(long Start, long End)> photoFields = stackalloc (long, long)[MaxPhotoFields];
+            if (payload.Length < PooledFrom || FindPhotoFields(payload, photoFields) is not (> 0 and var found))
+            {
+                return Protos.V1.TriageRequest.Parser.ParseFrom(payload);
+            }
+
+            // Concatenated fields parse as the merge of their parts: the message less its photo fields, part by part.
+            var request = new Protos.V1.TriageRequest();
+            long at = 0;
+            foreach (var (start, end) in photoFields[..found])
+            {
+                if (start > at)
+                {
+                    request.MergeFrom(payload.Slice(at, start - at));
+                }
+
+                at = end;
+            }
+
+            if (at < payload.Length)
+            {
+                request.MergeFrom(payload.Slice(at));
+            }
+
+            // The last photo field is the photo, as protobuf has it; its value ends where the field does.
+            var last = photoFields[found - 1];
+            var reader = new SequenceReader<byte>(payload.Slice(last.Start, last.End - last.Start));
+            ReadVarint(ref reader, out _);
+            ReadVarint(ref reader, out var length);
+            if (length > 0)
+            {
+                var rented = ArrayPool<byte>.Shared.Rent((int)length);
+                reader.UnreadSequence.CopyTo(rented);
+                request.WrapRentedPhoto(rented, (int)length);
+            }
+
+            return request;
+        }
+
+        /// <summary>
+        /// Walks the message's top-level fields and lists where each photo field starts and ends; the number found, or
+        /// -1 when the message is anything but plain fields that end within it (then protobuf parses it and says why).
+        /// </summary>
+        internal static int FindPhotoFields(ReadOnlySequence<byte> payload, Span<(long Start, long End)> photoFields)
+        {
+            var reader = new SequenceReader<byte>(payload);
+            var found = 0;
+            while (!reader.End)
+            {
+                var start = reader.Consumed;
+                if (!ReadVarint(ref reader, out var tag) || tag >> 3 is 0 or > int.MaxValue >> 2)
+                {
+                    return -1;
+                }
+
+                var skipped = (tag & 7) switch
+                {
+                    0 => ReadVarint(ref reader, out _),
+                    1 => Skip(ref reader, 8),
+                    LengthDelimited => ReadVarint(ref reader, out var length) && length <= int.MaxValue && Skip(ref reader, (long)length),
+                    5 => Skip(ref reader, 4),
+                    _ => false, // groups (deprecated, never in this message) and invalid wire types
+                };
+                if (!skipped)
+                {
+                    return -1;
+                }
+
+                if (tag == PhotoTag)
+                {
+                    if (found == photoFields.Length)
+                    {
+                        return -1;
+                    }
+
+                    photoFields[found++] = (start, reader.Consumed);
+                }
+            }
+
+            return found;
+        }
+
+        private static bool Skip(ref SequenceReader<byte> reader, long count)
+        {
+            if (reader.Remaining < count)
+            {
+                return false;
+            }
+
+            reader.Advance(count);
+            return true;
+        }
+
+        private static bool ReadVarint(ref SequenceReader<byte> reader, out ulong value)
+        {
+            value = 0;
+            for (var shift = 0; shift < 64; shift += 7)
+            {
+                if (!reader.TryRead(out var b))
+                {
+                    return false;
+                }
+
+                value |= (ulong)(b & 0x7F) << shift;
+                if (b < 0x80)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Binds <see cref="TriageGrpcService"/> as the generated code does, but with <see cref="TriageRequestReader"/> for
+    /// the Triage request (the generated marshaller is a private constant of the generated class). Routes, metadata,
+    /// interceptors and reflection are those of the generated binding.
+    /// </summary>
+    public static class TriageServiceBinding
+    {
+        public static void BindService(ServiceBinderBase serviceBinder, Protos.V1.TriageService.TriageServiceBase serviceImpl) =>
+            Protos.V1.TriageService.BindService(new PooledPhotoBinder(serviceBinder), serviceImpl);
+
+        private sealed class PooledPhotoBinder(ServiceBinderBase inner) : ServiceBinderBase
+        {
+            public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler)
+            {
+                if (method is Method<Protos.V1.TriageRequest, TResponse> triage)
+                {
+                    var pooled = new Method<Protos.V1.TriageRequest, TResponse>(
+                        triage.Type, triage.ServiceName, triage.Name, TriageRequestReader.Marshaller(triage.RequestMarshaller), triage.ResponseMarshaller);
+                    inner.AddMethod(pooled, (UnaryServerMethod<Protos.V1.TriageRequest, TResponse>?)(object?)handler);
+                    return;
+                }
+
+                inner.AddMethod(method, handler);
+            }
+
+            public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? handler) =>
+                inner.AddMethod(method, handler);
+
+            public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse>? handler) =>
+                inner.AddMethod(method, handler);
+
+            public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler) =>
+                inner.AddMethod(method, handler);
+        }
+    }
+}
