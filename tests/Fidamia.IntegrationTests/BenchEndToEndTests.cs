@@ -36,10 +36,33 @@ public class BenchEndToEndTests(ServerFixture fixture)
             Assert.True(level.GetProperty("peak_rss_mb").GetDouble() > 0, level.ToString());
             Assert.True(level.GetProperty("cpu_s_per_request").GetDouble() > 0, level.ToString());
             Assert.True(level.GetProperty("client_cpu_s_per_request").GetDouble() > 0, level.ToString());
+            // Every call answered with a decision: per call and per report are the same division.
+            Assert.Equal(level.GetProperty("cpu_s_per_request").GetDouble(), level.GetProperty("cpu_s_per_call").GetDouble());
         }
 
         // The floor: measured on the server's live version before and after the levels, each level's CPU set against it.
         AssertFloor(root, levels);
+    }
+
+    [SharedDataFact]
+    public async Task BenchLoad_ReportsTheServiceRefuses_CpuPerCallIsWhatReceivingAndRefusingCosts()
+    {
+        // Paris: outside the territory, so every report is refused after its photo has been received and parsed.
+        var (exitCode, stdout, stderr) = await CliProcess.RunAsync(
+            "bench", "load", "--server", fixture.Server.Address.ToString(), "--photos", SharedData.PhotosDirectory,
+            "--concurrency", "1", "--duration", "1s", "--warmup", "0s", "--json", "--floor", "0", "--lat", "48.8566", "--lon", "2.3522",
+            "--server-pid", fixture.Server.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.True(exitCode == 1, stderr); // nothing succeeded, as documented; the report is still printed
+        using var json = JsonDocument.Parse(stdout);
+        var level = json.RootElement.GetProperty("levels")[0];
+        Assert.Equal(0, level.GetProperty("ok").GetInt64());
+        // Refusals come back fast enough for the per-client rate limit to answer some of them (RateLimits:PerClientPerSecond).
+        var errors = level.GetProperty("errors").EnumerateObject().ToDictionary(e => e.Name, e => e.Value.GetInt64());
+        Assert.True(errors.GetValueOrDefault("INVALID_ARGUMENT") > 0, level.ToString());
+        Assert.All(errors.Keys, status => Assert.Contains(status, new[] { "INVALID_ARGUMENT", "RESOURCE_EXHAUSTED" }));
+        Assert.Equal(JsonValueKind.Null, level.GetProperty("cpu_s_per_request").ValueKind);
+        Assert.True(level.GetProperty("cpu_s_per_call").GetDouble() > 0, level.ToString());
     }
 
     [SharedDataFact]

@@ -44,6 +44,13 @@ internal sealed record LevelResult
     [JsonPropertyName("cpu_s_per_request")]
     public double? CpuSPerRequest { get; init; }
 
+    /// <summary>
+    /// CPU seconds the watched process spent per answered call, refusals included: with reports the service refuses
+    /// (a point outside the territory, say), what receiving a photo and answering costs without the work on it.
+    /// </summary>
+    [JsonPropertyName("cpu_s_per_call")]
+    public double? CpuSPerCall { get; init; }
+
     /// <summary>The throughput the cores allow at that cost: processor count / CPU seconds per request.</summary>
     [JsonPropertyName("saturation_rps")]
     public double? SaturationRps { get; init; }

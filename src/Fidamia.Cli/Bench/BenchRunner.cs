@@ -77,6 +77,7 @@ internal sealed class BenchRunner(BenchPlan plan, Func<long, CancellationToken, 
         var latencies = LatencySummary.Of(phase.Calls.Where(c => c.Error is null).Select(c => c.Ticks * 1000.0 / Stopwatch.Frequency));
         var ok = phase.Calls.Count(c => c.Error is null);
         double? cpuPerRequest = reading?.CpuSeconds is { } cpu && ok > 0 ? cpu / ok : null;
+        double? cpuPerCall = reading?.CpuSeconds is { } total && phase.Calls.Count > 0 ? total / phase.Calls.Count : null;
         return new LevelResult
         {
             Concurrency = concurrency,
@@ -90,6 +91,7 @@ internal sealed class BenchRunner(BenchPlan plan, Func<long, CancellationToken, 
             MeanMs = latencies?.Mean,
             Errors = phase.Errors,
             CpuSPerRequest = cpuPerRequest,
+            CpuSPerCall = cpuPerCall,
             SaturationRps = cpuPerRequest > 0 ? Environment.ProcessorCount / cpuPerRequest : null,
             PeakRssMb = reading?.PeakRssMb,
             HwmMb = reading?.HwmMb,
