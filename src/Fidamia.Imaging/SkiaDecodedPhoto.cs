@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Fidamia.Core.Imaging;
 using CoreResizeMode = Fidamia.Core.Imaging.ResizeMode;
 
@@ -12,6 +15,9 @@ namespace Fidamia.Imaging;
 internal sealed class SkiaDecodedPhoto : DecodedPhoto
 {
     private const int BytesPerPixel = 4;
+
+    // Floats per pixel in the resize's row buffer: R, G, B and alpha (filtered along, never read), one vector.
+    private const int Channels = 4;
 
     private byte[]? _pixels;
     private readonly int _origin;
@@ -102,33 +108,32 @@ internal sealed class SkiaDecodedPhoto : DecodedPhoto
         var rows = Kernel.Build(sourceHeight, spec.Height, scaleY, offsetY);
         var firstRow = rows.MinIndex;
         var rowCount = rows.MaxIndex - firstRow + 1;
+        CheckInBounds(pixels, columns, rows);
 
-        // Horizontal pass over the rows the vertical pass reads, into RGB floats.
-        var rowLength = spec.Width * 3;
+        // Horizontal pass over the rows the vertical pass reads, into RGBA floats (a pixel per 128-bit vector).
+        var rowLength = spec.Width * Channels;
         var buffer = ArrayPool<float>.Shared.Rent(rowCount * rowLength);
         try
         {
+            ref var source = ref MemoryMarshal.GetArrayDataReference(pixels);
+            ref var horizontal = ref MemoryMarshal.GetArrayDataReference(buffer);
             for (var r = 0; r < rowCount; r++)
             {
                 var rowOrigin = _origin + ((firstRow + r) * _stepY);
-                var output = buffer.AsSpan(r * rowLength, rowLength);
+                ref var output = ref Unsafe.Add(ref horizontal, r * rowLength);
                 for (var x = 0; x < spec.Width; x++)
                 {
                     var weights = columns.Weights(x);
-                    var start = columns.Start[x];
-                    float red = 0, green = 0, blue = 0;
-                    for (var k = 0; k < weights.Length; k++)
+                    var index = rowOrigin + (columns.Start[x] * _stepX);
+                    var sum = Vector128<float>.Zero;
+                    foreach (var weight in weights)
                     {
-                        var index = (rowOrigin + ((start + k) * _stepX)) * BytesPerPixel;
-                        var weight = weights[k];
-                        red += pixels[index] * weight;
-                        green += pixels[index + 1] * weight;
-                        blue += pixels[index + 2] * weight;
+                        // In bounds: CheckInBounds proved every index the kernels reach, once for the whole photo.
+                        sum += Pixel(ref source, index) * weight;
+                        index += _stepX;
                     }
 
-                    output[3 * x] = red;
-                    output[(3 * x) + 1] = green;
-                    output[(3 * x) + 2] = blue;
+                    sum.StoreUnsafe(ref output, (nuint)(x * Channels));
                 }
             }
 
@@ -138,6 +143,41 @@ internal sealed class SkiaDecodedPhoto : DecodedPhoto
         {
             ArrayPool<float>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// The resize reads the pixels without a bounds check per tap: every index it can reach is checked here, once. A
+    /// displayed (x, y) maps to a stored index affinely, so the extremes are at the corners of the rows and columns
+    /// the kernels read.
+    /// </summary>
+    private void CheckInBounds(byte[] pixels, Kernel columns, Kernel rows)
+    {
+        var storedPixels = (long)DecodedWidth * DecodedHeight;
+        var inside = columns.MinIndex >= 0 && columns.MaxIndex < DisplayedWidth
+            && rows.MinIndex >= 0 && rows.MaxIndex < DisplayedHeight
+            && storedPixels * BytesPerPixel <= pixels.Length;
+        foreach (var x in (ReadOnlySpan<int>)[columns.MinIndex, columns.MaxIndex])
+        {
+            foreach (var y in (ReadOnlySpan<int>)[rows.MinIndex, rows.MaxIndex])
+            {
+                var index = _origin + ((long)x * _stepX) + ((long)y * _stepY);
+                inside &= index >= 0 && index < storedPixels;
+            }
+        }
+
+        if (!inside)
+        {
+            throw new InvalidOperationException("the resize kernels reach outside the decoded pixels");
+        }
+    }
+
+    /// <summary>The RGBA pixel at a stored index as four floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Pixel(ref byte pixels, int index)
+    {
+        var rgba = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref pixels, index * BytesPerPixel));
+        var bytes = Vector128.CreateScalarUnsafe(rgba).AsByte();
+        return Vector128.ConvertToSingle(Vector128.WidenLower(Vector128.WidenLower(bytes)).AsInt32());
     }
 
     private static (double Scale, double Offset) CropAxis(int source, int target, double ratio)
@@ -166,27 +206,28 @@ internal sealed class SkiaDecodedPhoto : DecodedPhoto
     private static void VerticalPass<TSink>(float[] horizontal, Kernel rows, int firstRow, TensorSpec spec, TSink sink)
         where TSink : IPixelSink, allows ref struct
     {
-        var rowLength = spec.Width * 3;
-
+        var rowLength = spec.Width * Channels;
+        var white = Vector128.Create(255f);
+        ref var buffer = ref MemoryMarshal.GetArrayDataReference(horizontal);
         for (var y = 0; y < spec.Height; y++)
         {
             var weights = rows.Weights(y);
-            var start = rows.Start[y] - firstRow;
+            // The kernel's rows are those the horizontal pass filled: within the buffer.
+            ref var first = ref Unsafe.Add(ref buffer, (rows.Start[y] - firstRow) * rowLength);
             var offset = y * spec.Width;
             for (var x = 0; x < spec.Width; x++)
             {
-                float r = 0, g = 0, b = 0;
-                for (var k = 0; k < weights.Length; k++)
+                var sum = Vector128<float>.Zero;
+                var index = (nuint)(x * Channels);
+                foreach (var weight in weights)
                 {
-                    var index = ((start + k) * rowLength) + (3 * x);
-                    var weight = weights[k];
-                    r += horizontal[index] * weight;
-                    g += horizontal[index + 1] * weight;
-                    b += horizontal[index + 2] * weight;
+                    sum += Vector128.LoadUnsafe(ref first, index) * weight;
+                    index += (nuint)rowLength;
                 }
 
                 // Rounded to whole levels like ImageSharp's 8-bit result, so both paths feed the model alike.
-                sink.Write(offset + x, MathF.Round(Math.Clamp(r, 0f, 255f)), MathF.Round(Math.Clamp(g, 0f, 255f)), MathF.Round(Math.Clamp(b, 0f, 255f)));
+                var level = Vector128.Round(Vector128.Min(Vector128.Max(sum, Vector128<float>.Zero), white));
+                sink.Write(offset + x, level.GetElement(0), level.GetElement(1), level.GetElement(2));
             }
         }
     }
