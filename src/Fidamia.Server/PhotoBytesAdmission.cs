@@ -13,12 +13,17 @@ namespace Fidamia.Server;
 /// Counts a Triage request's photo bytes from its first five bytes (the gRPC message header declares the length),
 /// before gRPC buffers the message: a request that would pass <see cref="PhotoBytesBudget"/> gets RESOURCE_EXHAUSTED
 /// with a retry hint at once, its body unread. Small messages are not counted.
+/// <para>
+/// GetReport shares Triage's service, so gRPC would take as large a message for it as for a photo, uncounted: its
+/// requests are held to the limit of every other method here, from the same header.
+/// </para>
 /// </summary>
 public sealed class PhotoBytesAdmission(
     RequestDelegate next, PhotoBytesBudget budget, PhotoAdmission admission, FidamiaMetrics metrics,
-    IOptions<global::Grpc.AspNetCore.Server.GrpcServiceOptions> grpc)
+    IOptions<global::Grpc.AspNetCore.Server.GrpcServiceOptions<Grpc.TriageGrpcService>> grpc)
 {
     public const string Method = "/fidamia.v1.TriageService/Triage";
+    private const string GetReportMethod = "/fidamia.v1.TriageService/GetReport";
 
     // Below this a request costs little more than its headers; counting starts where a photo does.
     private const long CountedFrom = 64 * 1024;
@@ -27,7 +32,8 @@ public sealed class PhotoBytesAdmission(
     public async Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        if (!HttpMethods.IsPost(request.Method) || request.Path != Method
+        var triage = request.Path == Method;
+        if (!HttpMethods.IsPost(request.Method) || !(triage || request.Path == GetReportMethod)
             || request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true)
         {
             await next(context);
@@ -49,6 +55,21 @@ public sealed class PhotoBytesAdmission(
             return;
         }
 
+        if (!triage)
+        {
+            if (length > ServerHostingExtensions.OtherRequestLimit)
+            {
+                metrics.RpcAnswered(GetReportMethod, "RESOURCE_EXHAUSTED");
+                await RefuseAsync(context, string.Create(
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    $"The request is {length} bytes; this method takes at most {ServerHostingExtensions.OtherRequestLimit}"), retryAfter: null);
+                return;
+            }
+
+            await next(context);
+            return;
+        }
+
         // Past the message size limit gRPC refuses it before buffering: no need to count it.
         if (length < CountedFrom || length > (grpc.Value.MaxReceiveMessageSize ?? int.MaxValue))
         {
@@ -59,7 +80,7 @@ public sealed class PhotoBytesAdmission(
         if (!budget.TryReserve(length))
         {
             metrics.RpcAnswered(Method, "RESOURCE_EXHAUSTED");
-            await RefuseAsync(context, admission.RetryAfter());
+            await RefuseAsync(context, "The service holds as many photo bytes as it may; retry after the hint", admission.RetryAfter());
             return;
         }
 
@@ -80,12 +101,18 @@ public sealed class PhotoBytesAdmission(
         return BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
     }
 
-    /// <summary>A trailers-only gRPC answer: RESOURCE_EXHAUSTED with a google.rpc.RetryInfo detail, as the error mapping gives.</summary>
-    private static Task RefuseAsync(HttpContext context, TimeSpan retryAfter)
+    /// <summary>
+    /// A trailers-only gRPC answer: RESOURCE_EXHAUSTED, with a google.rpc.RetryInfo detail when a retry may succeed, as
+    /// the error mapping gives.
+    /// </summary>
+    private static Task RefuseAsync(HttpContext context, string message, TimeSpan? retryAfter)
     {
-        const string message = "The service holds as many photo bytes as it may; retry after the hint";
         var status = new Google.Rpc.Status { Code = (int)Code.ResourceExhausted, Message = message };
-        status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter) }));
+        if (retryAfter is { } delay)
+        {
+            status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(delay) }));
+        }
+
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/grpc";

@@ -20,6 +20,10 @@ public static class ServerHostingExtensions
     // Room for the other fields of a request beside the largest accepted photo.
     private const int EnvelopeAllowance = 64 * 1024;
 
+    // Any request but Triage's: ids, a queue name, a note of 2000 characters, an Ack's lease ids. None carries a photo,
+    // and a request of megabytes would only be spent parsing.
+    internal const int OtherRequestLimit = 1024 * 1024;
+
     /// <summary>gRPC (with health and reflection), error mapping, start-up checks and telemetry.</summary>
     public static IHostApplicationBuilder AddFidamiaServer(this IHostApplicationBuilder builder)
     {
@@ -42,8 +46,10 @@ public static class ServerHostingExtensions
             options.Interceptors.Add<DrainingInterceptor>();
             options.Interceptors.Add<AccessInterceptor>();
             options.EnableDetailedErrors = false;
+            options.MaxReceiveMessageSize = OtherRequestLimit;
         });
-        services.AddOptions<global::Grpc.AspNetCore.Server.GrpcServiceOptions>()
+        // Only Triage takes a photo: its limit follows the largest accepted one.
+        services.AddOptions<global::Grpc.AspNetCore.Server.GrpcServiceOptions<TriageGrpcService>>()
             .Configure<IOptions<ImagingOptions>>((grpc, imaging) =>
                 grpc.MaxReceiveMessageSize = (int)Math.Min(int.MaxValue, imaging.Value.MaxPhotoBytes + EnvelopeAllowance));
         services.AddGrpcReflection();

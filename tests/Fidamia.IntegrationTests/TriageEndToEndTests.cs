@@ -114,6 +114,24 @@ public class TriageEndToEndTests(ServerFixture fixture)
         Assert.Equal(("png", 1300, 1300), (response.Photo.Format, response.Photo.Width, response.Photo.Height));
     }
 
+    [Fact]
+    public async Task RequestsWithoutAPhoto_OverOneMegabyte_AreResourceExhaustedUnread_AndSmallOnesAreAnswered()
+    {
+        // Only Triage carries a photo: GetReport (Triage's service, held by the admission middleware) and the other
+        // services (gRPC's own limit) take at most 1 MB.
+        var large = new string('a', 1_200_000);
+        var getReport = await Assert.ThrowsAsync<RpcException>(() => Client.GetReportAsync(new GetReportRequest { ReportId = large }).ResponseAsync);
+        var nack = await Assert.ThrowsAsync<RpcException>(() =>
+            new QueueService.QueueServiceClient(fixture.Server.Channel).NackAsync(new NackRequest { LeaseId = "lease", Reason = large }).ResponseAsync);
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => Client.GetReportAsync(new GetReportRequest { ReportId = "never-sent" }).ResponseAsync);
+
+        Assert.Equal(StatusCode.ResourceExhausted, getReport.StatusCode);
+        Assert.Contains("at most 1048576", getReport.Status.Detail, StringComparison.Ordinal);
+        Assert.Null(getReport.GetRpcStatus()?.GetDetail<RetryInfo>()); // the same request would be refused again
+        Assert.Equal(StatusCode.ResourceExhausted, nack.StatusCode);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+    }
+
     [SharedDataFact]
     public async Task Triage_SameReportTwice_GivesTheSameAnswerAndADifferentReportUnderItsIdIsRefused()
     {
