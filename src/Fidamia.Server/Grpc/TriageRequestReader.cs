@@ -35,15 +35,15 @@ namespace Fidamia.Server.Grpc
 {
     /// <summary>
     /// Reads a <see cref="Protos.V1.TriageRequest"/> with its photo in a pooled array. Protobuf copies a bytes field into
-    /// an array of its own: for a phone photo, a new large object per request that the runtime zeroes, faults in and
-    /// collects. Here the top-level fields are walked once: the photo's bytes are copied from the transport's buffers
-    /// into a pooled array, and the other fields are parsed by protobuf as usual. What is accepted and refused is
-    /// protobuf's: anything this walk does not expect (groups, a malformed tag or length) is parsed the usual way,
-    /// so protobuf's own error reports it.
+    /// an array of its own: for a phone photo, a new large object per request, resident until the collector gets to
+    /// it, so under load the process holds many more photos than it is working on. Here the top-level fields are
+    /// walked once: the photo's bytes are copied from the transport's buffers into a pooled array, and the other fields
+    /// are parsed by protobuf as usual. What is accepted and refused is protobuf's: anything this walk does not expect
+    /// (groups, a malformed tag or length) is parsed the usual way, so protobuf's own error reports it.
     /// <para>
     /// Unknown fields are dropped, not kept: the service has no use for them, and protobuf keeps each as an object, so a
-    /// message of nothing but small unknown fields would cost many times its bytes (a 15 MB one, 134 MB) beside the
-    /// photo bytes budget, which counts bytes received.
+    /// message of nothing but small unknown fields would cost many times its bytes beside the photo bytes budget, which
+    /// counts bytes received.
     /// </para>
     /// </summary>
     internal static class TriageRequestReader
