@@ -58,7 +58,7 @@ public class RequestPathBenchmarks
             ReportedAt = Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero)),
             Description = "nid de poule devant le 12",
         };
-        _request = Segments.Of(request.ToByteArray(), SegmentBytes);
+        _request = SequenceChain.Split(request.ToByteArray(), SegmentBytes);
     }
 
     [Benchmark(Baseline = true, Description = "floor: Skia scaled decode + resize (DecodeFloor)")]
@@ -107,31 +107,6 @@ public class RequestPathBenchmarks
         finally
         {
             request.ReturnPhoto();
-        }
-    }
-
-    /// <summary>Bytes cut into a chain of segments, as a pipe holds them.</summary>
-    private sealed class Segments : ReadOnlySequenceSegment<byte>
-    {
-        private Segments(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public static ReadOnlySequence<byte> Of(byte[] bytes, int segmentBytes)
-        {
-            var first = new Segments(bytes.AsMemory(0, Math.Min(segmentBytes, bytes.Length)), 0);
-            var last = first;
-            for (var offset = segmentBytes; offset < bytes.Length; offset += segmentBytes)
-            {
-                // A copy per segment, as each pool block is its own array.
-                var next = new Segments(bytes.AsSpan(offset, Math.Min(segmentBytes, bytes.Length - offset)).ToArray(), offset);
-                last.Next = next;
-                last = next;
-            }
-
-            return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
         }
     }
 }

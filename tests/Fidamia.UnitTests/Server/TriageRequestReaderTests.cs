@@ -195,31 +195,5 @@ public sealed class TriageRequestReaderTests
 
     private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
 
-    /// <summary>The bytes in segments of <paramref name="length"/>, as the transport's buffers hand them over.</summary>
-    private static ReadOnlySequence<byte> Segmented(byte[] bytes, int length)
-    {
-        Segment? first = null;
-        Segment? last = null;
-        for (var at = 0; at < bytes.Length; at += length)
-        {
-            var segment = new Segment(bytes.AsMemory(at, Math.Min(length, bytes.Length - at)), last);
-            first ??= segment;
-            last = segment;
-        }
-
-        return first is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(first, 0, last!, last!.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, Segment? previous)
-        {
-            Memory = memory;
-            if (previous is not null)
-            {
-                RunningIndex = previous.RunningIndex + previous.Memory.Length;
-                previous.Next = this;
-            }
-        }
-    }
+    private static ReadOnlySequence<byte> Segmented(byte[] bytes, int length) => SequenceChain.Split(bytes, length);
 }
